@@ -4,7 +4,7 @@ fn main() {
         match scap::ScapReader::open(std::path::Path::new(&path)) {
             Err(e) => println!("{path}: {e}"),
             Ok(mut r) => {
-                let s = scap::summary::summarize(&mut r, |_| {});
+                let s = scap::summary::summarize(&mut r);
                 println!(
                     "{path}: {:?} events={} evtnum={:?}..{:?} blocks={:?} dropped={:?} error={:?} warnings={}",
                     s.compression.map(|c| c.name()),

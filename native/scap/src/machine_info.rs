@@ -12,7 +12,7 @@ use crate::error::{ErrorKind, Malformed};
 
 pub const BODY_LEN: usize = 180;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MachineInfo {
     pub num_cpus: u32,
     pub memory_size_bytes: u64,

@@ -73,19 +73,53 @@ pub struct Warning {
 }
 
 /// Reads the whole capture and summarizes it. Reading faults end up in `error`, never as a
-/// failure of this function; `progress` is called every few thousand events with the bytes read.
-pub fn summarize(reader: &mut ScapReader, mut progress: impl FnMut(u64)) -> Summary {
-    let mut s = Summary { compression: Some(reader.compression()), file_size: reader.file_size(), ..Default::default() };
-    let mut since_progress = 0u32;
-    loop {
-        let item = match reader.next_item() {
-            Ok(Some(item)) => item,
-            Ok(None) => break,
-            Err(e) => {
-                s.error = Some(e);
-                break;
-            }
-        };
+/// failure of this function.
+pub fn summarize(reader: &mut ScapReader) -> Summary {
+    let mut summarizer = Summarizer::new(reader);
+    while !summarizer.feed(reader, u64::MAX) {}
+    summarizer.finish(reader)
+}
+
+/// Incremental summary: feeds a bounded number of items at a time, so that a caller can report
+/// progress (and stay responsive) on multi-gigabyte captures.
+pub struct Summarizer {
+    s: Summary,
+}
+
+impl Summarizer {
+    pub fn new(reader: &ScapReader) -> Summarizer {
+        Summarizer {
+            s: Summary { compression: Some(reader.compression()), file_size: reader.file_size(), ..Default::default() },
+        }
+    }
+
+    /// Reads up to `max_items` items; returns true when the capture is exhausted (cleanly or on
+    /// a fault, which is then in the summary's `error`).
+    pub fn feed(&mut self, reader: &mut ScapReader, max_items: u64) -> bool {
+        let s = &mut self.s;
+        for _ in 0..max_items {
+            let item = match reader.next_item() {
+                Ok(Some(item)) => item,
+                Ok(None) => return true,
+                Err(e) => {
+                    s.error = Some(e);
+                    return true;
+                }
+            };
+            s.add(item);
+        }
+        false
+    }
+
+    pub fn finish(mut self, reader: &ScapReader) -> Summary {
+        self.s.bytes_read = reader.position();
+        self.s
+    }
+}
+
+impl Summary {
+    fn add(&mut self, item: Item<'_>) {
+        let s = self;
         match item {
             Item::Section { offset, index, header } => {
                 count(&mut s.blocks, "SHB".into());
@@ -148,9 +182,7 @@ pub fn summarize(reader: &mut ScapReader, mut progress: impl FnMut(u64)) -> Summ
                 if let Some(p) = as_plugin_event(&rec) {
                     *s.events_by_plugin.entry(p.plugin_id).or_default() += 1;
                 } else if let Some(a) = as_async_event(&rec) {
-                    *s.async_events
-                        .entry((a.plugin_id, String::from_utf8_lossy(a.name).into_owned()))
-                        .or_default() += 1;
+                    *s.async_events.entry((a.plugin_id, String::from_utf8_lossy(a.name).into_owned())).or_default() += 1;
                 }
                 s.first_evtnum.get_or_insert(ev.evtnum);
                 s.last_evtnum = Some(ev.evtnum);
@@ -169,17 +201,9 @@ pub fn summarize(reader: &mut ScapReader, mut progress: impl FnMut(u64)) -> Summ
                     sec.first_evtnum.get_or_insert(ev.evtnum);
                     sec.last_evtnum = Some(ev.evtnum);
                 }
-                since_progress += 1;
-                if since_progress == 65536 {
-                    since_progress = 0;
-                    progress(reader.position());
-                }
             }
         }
     }
-    s.bytes_read = reader.position();
-    progress(s.bytes_read);
-    s
 }
 
 fn count(map: &mut BTreeMap<String, u64>, key: String) {

@@ -1,0 +1,12 @@
+//! Node-API binding of scaptool's Rust core. It only converts and schedules: every capture
+//! operation runs on the libuv thread pool (AsyncTask), events cross as packed buffers a batch
+//! at a time (see `batch.rs`), and errors cross as data (`ErrorInfo`) that the hand-written
+//! TypeScript layer turns into typed JS errors.
+
+mod batch;
+mod capture_reader;
+mod capture_writer;
+mod convert;
+mod error_info;
+mod event_types;
+mod summary;

@@ -1,0 +1,50 @@
+// Changing a capture's compression without changing any block.
+import {ScapError} from '../errors.js'
+import {native} from '../native.js'
+import type {Compression} from './writer.js'
+
+export interface ConvertOptions {
+  /** Default: from the output file name (`.gz`, `.zst`), else none. */
+  compression?: Compression
+  level?: number
+  onProgress?: (position: number, fileSize: number) => void
+}
+
+export interface ConvertResult {
+  input: string
+  output: string
+  inputCompression: Compression
+  outputCompression: Compression
+  blocks: number
+  events: number
+  /** Uncompressed bytes written. */
+  bytesWritten: number
+}
+
+/**
+ * Rewrites `input` as `output` with another compression, block for block. If the input is
+ * damaged, the output holds every block before the fault and a ScapError about the input is
+ * thrown (its `partial` result is attached).
+ */
+export async function convertCapture(input: string, output: string, options: ConvertOptions = {}): Promise<ConvertResult> {
+  const converter = new native.Converter(input, output, {compression: options.compression, level: options.level})
+  for (;;) {
+    const step = await converter.step(1 << 16)
+    options.onProgress?.(step.position, step.fileSize)
+    if (!step.done) continue
+    const result: ConvertResult = {
+      input,
+      output,
+      inputCompression: step.inputCompression as Compression,
+      outputCompression: step.outputCompression as Compression,
+      blocks: step.blocks,
+      events: step.events,
+      bytesWritten: step.bytesWritten,
+    }
+    if (step.error) {
+      const err = new ScapError(step.error, step.errorFile === 'output' ? output : input, step.events)
+      throw Object.assign(err, {partial: result})
+    }
+    return result
+  }
+}
