@@ -1,0 +1,734 @@
+//! Field extraction in batches: many events × many field requests, into a reusable
+//! [`ExtractResults`].
+//!
+//! A request names a field and its argument ([`FieldRequest`], parsed from `name[arg]` with the
+//! framework's rules). An [`ExtractPlan`] prepares the requests once (C strings, parsed index
+//! arguments); [`PluginState::extract`] then drives the plugin the way its generation allows:
+//!
+//! * 3.x: one `extract_fields` call per event with every requested field, the
+//!   `ss_plugin_field_extract_input` sized for the plugin's minor (`value_offsets` from 3.11,
+//!   when the plan asks for offsets). Events whose type the plugin did not ask for
+//!   (`get_extract_event_types`, default: plugin events only) are never sent: all absent.
+//! * 1.x/2.x: one call per event with every field; only plugin events (322) are sent.
+//! * 0.2/0.3: one call per field (`num_fields = 1`, as libsinsp always did), `field_id` set,
+//!   the argument passed as text (`""` when there is none: libsinsp passed a C++ string).
+//! * seed/0.1: one call per field, looked up by name; `res_str` is released (`free()` /
+//!   `plugin_free_mem`) after copying.
+//!
+//! Every value is copied out before the next call (plugin memory is valid only until then).
+//! `res_len == 0` or `field_present == false` is "absent". A call that does not return
+//! SUCCESS makes the cell an extraction error carrying the plugin's `get_last_error` text; when
+//! a call covering several fields fails, each field is asked again alone, so the failure lands
+//! on the field(s) that cause it, exactly as with the framework's one-field calls. Garbage
+//! results (NULL pointers, a non-list field with several values, an address of 7 bytes, a bool
+//! of 7) are per-cell plugin faults, never a panic.
+//!
+//! Source checks (which plugin's events this extractor may see) are the caller's: pass only
+//! events of a compatible source (see `PluginInfo::extract_event_sources`), with plugin IDs
+//! already stamped.
+
+use std::ffi::{c_char, c_void, CStr, CString};
+
+use crate::abi::fns::{ExtractSeedFn, ExtractV0Fn, ExtractV1Fn, ExtractV3Fn};
+use crate::abi::legacy::{EventV0, FieldSeed, FieldV0, FieldV1};
+use crate::abi::v3::{ByteBuffer, EventHeader, EventInput, FieldExtractInput, FieldV3, ValueOffsets};
+use crate::crash::{self, Operation};
+use crate::error::{ErrorKind, HostError};
+use crate::events::{EventRef, EventView};
+use crate::fields::FieldType;
+use crate::generation::{Generation, Rc};
+use crate::info::PluginInfo;
+use crate::owner;
+use crate::plugin::Plugin;
+use crate::results::{ExtractError, ExtractErrorKind, ExtractResults, Scalar};
+use crate::state::PluginState;
+use crate::value::ip_from_bytes;
+
+/// Values per cell above which a result is taken for garbage.
+const MAX_VALUES: u64 = 1 << 20;
+
+/// One field to extract, with its argument text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldRequest {
+    /// Index into `PluginInfo::fields`.
+    pub field: usize,
+    pub arg: Option<String>,
+}
+
+impl FieldRequest {
+    pub fn new(field: usize, arg: Option<&str>) -> Self {
+        FieldRequest {
+            field,
+            arg: arg.map(String::from),
+        }
+    }
+
+    /// Parses `name` or `name[arg]`: the `[` must follow the full field name and the text
+    /// must end with the matching `]`.
+    pub fn parse(info: &PluginInfo, text: &str) -> Result<FieldRequest, HostError> {
+        let candidate = info
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                text.starts_with(f.name.as_str()) && matches!(text.as_bytes().get(f.name.len()), None | Some(b'['))
+            })
+            .max_by_key(|(_, f)| f.name.len());
+        let Some((index, field)) = candidate else {
+            let name = text.split('[').next().unwrap_or(text);
+            return Err(HostError::new(
+                ErrorKind::InvalidRequest,
+                format!("plugin '{}' has no field '{name}'", info.name),
+            ));
+        };
+        let rest = &text[field.name.len()..];
+        if rest.is_empty() {
+            return Ok(FieldRequest::new(index, None));
+        }
+        let Some(arg) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) else {
+            return Err(HostError::new(
+                ErrorKind::InvalidRequest,
+                format!("'{text}': unbalanced brackets around the argument"),
+            ));
+        };
+        Ok(FieldRequest::new(index, Some(arg)))
+    }
+}
+
+#[derive(Debug)]
+struct PreparedField {
+    field_id: u32,
+    name: CString,
+    field_type: FieldType,
+    ftype: u32,
+    is_list: bool,
+    arg_key: Option<CString>,
+    arg_index: u64,
+    arg_present: bool,
+    /// 0.x/seed argument text (`""` when none).
+    arg_text: CString,
+    /// `name[arg]`, for messages and crash records.
+    label: String,
+}
+
+/// Requests prepared for one plugin; reusable across batches.
+#[derive(Debug)]
+pub struct ExtractPlan {
+    plugin: usize,
+    fields: Vec<PreparedField>,
+    with_offsets: bool,
+    batch_label: Vec<u8>,
+}
+
+/// An index argument as libsinsp reads it: decimal digits, no leading zero, fits in 64 bits.
+fn parse_index(arg: &str) -> Option<u64> {
+    if arg.is_empty() || !arg.bytes().all(|b| b.is_ascii_digit()) || (arg.len() > 1 && arg.starts_with('0')) {
+        return None;
+    }
+    arg.parse().ok()
+}
+
+impl ExtractPlan {
+    pub fn new(plugin: &Plugin, requests: &[FieldRequest]) -> Result<ExtractPlan, HostError> {
+        let info = plugin.info();
+        if !info.capabilities.extraction {
+            return Err(HostError::new(
+                ErrorKind::InvalidRequest,
+                format!("plugin '{}' has no field extraction capability", info.name),
+            ));
+        }
+        let cstring = |s: &str| {
+            CString::new(s).map_err(|_| HostError::new(ErrorKind::InvalidRequest, format!("'{s}' contains a NUL byte")))
+        };
+        let mut fields = Vec::with_capacity(requests.len());
+        for req in requests {
+            let f = info.fields.get(req.field).ok_or_else(|| {
+                HostError::new(
+                    ErrorKind::InvalidRequest,
+                    format!("plugin '{}' has no field #{}", info.name, req.field),
+                )
+            })?;
+            let label = match &req.arg {
+                Some(a) => format!("{}[{a}]", f.name),
+                None => f.name.clone(),
+            };
+            let bad = |why: &str| HostError::new(ErrorKind::InvalidRequest, format!("field {label}: {why}"));
+            if req.arg.is_none() && f.arg.is_required {
+                return Err(bad("this field requires an argument"));
+            }
+            if req.arg.is_some() && !f.arg.accepts_argument() {
+                return Err(bad("this field does not take an argument"));
+            }
+            let (mut arg_key, mut arg_index, mut arg_present) = (None, 0, false);
+            if let Some(arg) = req.arg.as_deref().filter(|_| !f.arg.legacy_text) {
+                arg_present = true;
+                match (f.arg.is_index, parse_index(arg)) {
+                    (true, Some(i)) => arg_index = i,
+                    _ if f.arg.is_key => arg_key = Some(cstring(arg)?),
+                    _ => {
+                        return Err(bad(
+                            "the argument must be an index (decimal digits without a leading zero, fitting in 64 bits)",
+                        ))
+                    }
+                }
+            }
+            fields.push(PreparedField {
+                field_id: f.id,
+                name: cstring(&f.name)?,
+                field_type: f.field_type,
+                ftype: f.field_type.code().unwrap_or(0),
+                is_list: f.is_list,
+                arg_key,
+                arg_index,
+                arg_present,
+                arg_text: cstring(req.arg.as_deref().filter(|_| f.arg.legacy_text).unwrap_or(""))?,
+                label,
+            });
+        }
+        let batch_label = match fields.len() {
+            0 => Vec::new(),
+            1 => fields[0].label.as_bytes().to_vec(),
+            n => format!("{} +{} more", fields[0].label, n - 1).into_bytes(),
+        };
+        Ok(ExtractPlan {
+            plugin: std::sync::Arc::as_ptr(&plugin.inner) as usize,
+            fields,
+            with_offsets: false,
+            batch_label,
+        })
+    }
+
+    /// Parses every `name[arg]` and prepares them.
+    pub fn parse(plugin: &Plugin, texts: &[&str]) -> Result<ExtractPlan, HostError> {
+        let requests = texts
+            .iter()
+            .map(|t| FieldRequest::parse(plugin.info(), t))
+            .collect::<Result<Vec<_>, _>>()?;
+        ExtractPlan::new(plugin, &requests)
+    }
+
+    /// Also collect 3.11 value offsets (when the plugin's minor has them).
+    pub fn with_offsets(mut self, yes: bool) -> Self {
+        self.with_offsets = yes;
+        self
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// `name[arg]` of request `i`.
+    pub fn label(&self, i: usize) -> &str {
+        &self.fields[i].label
+    }
+}
+
+/// Reused argument arrays, one per ABI shape.
+#[derive(Default)]
+pub(crate) struct ExtractScratch {
+    v3: Vec<FieldV3>,
+    v1: Vec<FieldV1>,
+}
+
+fn fault(message: String) -> ExtractError {
+    ExtractError {
+        kind: ExtractErrorKind::PluginFault,
+        message,
+        plugin_message: None,
+    }
+}
+
+/// Reads `res_len` values of a 1.x/3.x result into a cell.
+///
+/// # Safety
+/// `res` must point to `n` elements of the type's representation (plugin contract).
+unsafe fn read_values(
+    results: &mut ExtractResults,
+    cell: usize,
+    pf: &PreparedField,
+    res: *const c_void,
+    n: u64,
+    flist: bool,
+) -> Result<(), ExtractError> {
+    if n == 0 {
+        results.set_absent(cell);
+        return Ok(());
+    }
+    if res.is_null() {
+        return Err(fault(format!("{}: res_len {n} with a NULL result", pf.label)));
+    }
+    if !flist && n > 1 {
+        return Err(fault(format!("{}: a non-list field returned {n} values", pf.label)));
+    }
+    if n > MAX_VALUES {
+        return Err(fault(format!("{}: res_len {n} is implausible", pf.label)));
+    }
+    let mark = results.mark();
+    for i in 0..n as usize {
+        let r = unsafe {
+            match pf.field_type {
+                FieldType::Uint64 => Ok(Scalar::U64(std::ptr::read_unaligned((res as *const u64).add(i)))),
+                FieldType::Reltime => Ok(Scalar::RelTime(std::ptr::read_unaligned((res as *const u64).add(i)))),
+                FieldType::Abstime => Ok(Scalar::AbsTime(std::ptr::read_unaligned((res as *const u64).add(i)))),
+                FieldType::String => {
+                    let p = std::ptr::read_unaligned((res as *const *const c_char).add(i));
+                    if p.is_null() {
+                        Err(format!("{}: value {i} is a NULL string", pf.label))
+                    } else {
+                        results.push_str(CStr::from_ptr(p).to_bytes());
+                        continue;
+                    }
+                }
+                FieldType::Bool => match std::ptr::read_unaligned((res as *const u32).add(i)) {
+                    0 => Ok(Scalar::Bool(false)),
+                    1 => Ok(Scalar::Bool(true)),
+                    v => Err(format!("{}: bool value {v} is neither 0 nor 1", pf.label)),
+                },
+                FieldType::Ipaddr | FieldType::Ipnet => {
+                    let bb = std::ptr::read_unaligned((res as *const ByteBuffer).add(i));
+                    if bb.ptr.is_null() {
+                        Err(format!("{}: value {i} has a NULL buffer", pf.label))
+                    } else {
+                        let bytes = std::slice::from_raw_parts(bb.ptr as *const u8, bb.len.min(64) as usize);
+                        match ip_from_bytes(bytes) {
+                            Some(a) if pf.field_type == FieldType::Ipaddr => Ok(Scalar::Ip(a)),
+                            Some(a) => Ok(Scalar::Net(a)),
+                            None => Err(format!(
+                                "{}: {} value of length {} (expected 4 or 16)",
+                                pf.label,
+                                pf.field_type.name(),
+                                bb.len
+                            )),
+                        }
+                    }
+                }
+                FieldType::Int64 | FieldType::Float => Err(format!(
+                    "{}: type {} cannot be extracted",
+                    pf.label,
+                    pf.field_type.name()
+                )),
+            }
+        };
+        match r {
+            Ok(s) => results.push(s),
+            Err(m) => {
+                results.rollback(mark);
+                return Err(fault(m));
+            }
+        }
+    }
+    results.set_values(cell, mark, pf.is_list);
+    Ok(())
+}
+
+impl PluginState {
+    /// Extracts every request of `plan` from every event into `results` (reset first). `source`
+    /// is the events' source name (3.x `evtsrc`). Per-cell problems are in the results; the
+    /// `Err` is for a plan made for another plugin.
+    pub fn extract(
+        &mut self,
+        plan: &ExtractPlan,
+        source: &str,
+        events: &[EventRef<'_>],
+        results: &mut ExtractResults,
+    ) -> Result<(), HostError> {
+        if plan.plugin != std::sync::Arc::as_ptr(&self.plugin.inner) as usize {
+            return Err(HostError::new(
+                ErrorKind::InvalidRequest,
+                "this extraction plan was made for another plugin",
+            ));
+        }
+        let n_fields = plan.fields.len();
+        results.reset(events.len(), n_fields, plan.with_offsets);
+        if n_fields == 0 || events.is_empty() {
+            return Ok(());
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let loaded = self.plugin.inner.clone();
+        let _lock = loaded.guard(false);
+        let scope = crash::enter(loaded.name(), Operation::Extract);
+        match self.generation() {
+            Generation::V3 => self.extract_v3(plan, source, events, results, &mut scratch.v3, &scope),
+            Generation::V1 | Generation::V2 => self.extract_v1(plan, events, results, &mut scratch.v1, &scope),
+            _ => self.extract_per_field(plan, events, results, &scope),
+        }
+        self.scratch = scratch;
+        Ok(())
+    }
+
+    fn failure(&self, label: &str, code: i32) -> ExtractError {
+        let text = self.last_error_locked().filter(|t| !t.is_empty());
+        let what = match self.generation().rc(code) {
+            Rc::Failure => "FAILURE".to_string(),
+            _ => format!("code {code}"),
+        };
+        let message = match &text {
+            Some(t) => format!("{label}: extract_fields returned {what}: {t}"),
+            None => format!("{label}: extract_fields returned {what}"),
+        };
+        ExtractError {
+            kind: ExtractErrorKind::PluginFailure,
+            message,
+            plugin_message: text,
+        }
+    }
+
+    fn set_all(results: &mut ExtractResults, event: usize, n_fields: usize, error: Option<&ExtractError>) {
+        for j in 0..n_fields {
+            match error {
+                Some(e) => results.set_error(event * n_fields + j, e.clone()),
+                None => results.set_absent(event * n_fields + j),
+            }
+        }
+    }
+
+    fn extract_v3(
+        &self,
+        plan: &ExtractPlan,
+        source: &str,
+        events: &[EventRef<'_>],
+        results: &mut ExtractResults,
+        fields: &mut Vec<FieldV3>,
+        scope: &crash::Scope,
+    ) {
+        let n_fields = plan.fields.len();
+        fields.clear();
+        fields.extend(plan.fields.iter().map(|p| FieldV3 {
+            res: std::ptr::null(),
+            res_len: 0,
+            field_id: p.field_id,
+            field: p.name.as_ptr(),
+            arg_key: p.arg_key.as_ref().map_or(std::ptr::null(), |k| k.as_ptr()),
+            arg_index: p.arg_index,
+            arg_present: p.arg_present as u32,
+            ftype: p.ftype,
+            flist: p.is_list as u32,
+        }));
+        let minor = self.loaded().minor;
+        let src = CString::new(source).unwrap_or_default();
+        let f: ExtractV3Fn = match self.loaded().exports.extract_fields {
+            Some(s) => unsafe { s.cast() },
+            None => return,
+        };
+        let mut offsets = ValueOffsets {
+            start: std::ptr::null(),
+            length: std::ptr::null(),
+        };
+        let want_offsets = plan.with_offsets && minor >= 11;
+        let owner = self.owner.as_ref().map_or(std::ptr::null_mut(), |o| o.as_ptr());
+        let mut input = FieldExtractInput {
+            owner,
+            get_owner_last_error: Some(owner::get_owner_last_error),
+            num_fields: n_fields as u32,
+            fields: fields.as_mut_ptr(),
+            table_reader: owner::READER_VTABLE,
+            table_reader_ext: if minor >= 1 {
+                &owner::READER_VTABLE_EXT
+            } else {
+                std::ptr::null()
+            },
+            value_offsets: std::ptr::null_mut(),
+        };
+        scope.set_field(&plan.batch_label);
+        let invalid = ExtractError {
+            kind: ExtractErrorKind::InvalidEvent,
+            message: "not a complete v2 event".into(),
+            plugin_message: None,
+        };
+        for (ei, evt) in events.iter().enumerate() {
+            let Some(view) = EventView::parse(evt.bytes) else {
+                Self::set_all(results, ei, n_fields, Some(&invalid));
+                continue;
+            };
+            if !self.extract_set.contains(view.event_type) {
+                continue; // never sent by the framework: absent
+            }
+            scope.set_event(evt.num);
+            let ev_input = EventInput {
+                evt: view.bytes.as_ptr() as *const EventHeader,
+                evtnum: evt.num,
+                evtsrc: src.as_ptr(),
+            };
+            // Ask all fields at once; on failure, each alone.
+            let mut code = self.call_v3(
+                f,
+                &ev_input,
+                &mut input,
+                fields,
+                0,
+                n_fields,
+                want_offsets,
+                &mut offsets,
+            );
+            if self.generation().rc(code) == Rc::Success {
+                for (j, (pf, out)) in plan.fields.iter().zip(fields.iter()).enumerate() {
+                    self.store_v3(results, ei * n_fields + j, pf, out, &offsets, j, plan.with_offsets);
+                }
+                continue;
+            }
+            for j in 0..n_fields {
+                if n_fields > 1 {
+                    code = self.call_v3(f, &ev_input, &mut input, fields, j, 1, want_offsets, &mut offsets);
+                }
+                if self.generation().rc(code) == Rc::Success {
+                    self.store_v3(
+                        results,
+                        ei * n_fields + j,
+                        &plan.fields[j],
+                        &fields[j],
+                        &offsets,
+                        0,
+                        plan.with_offsets,
+                    );
+                } else {
+                    results.set_error(ei * n_fields + j, self.failure(&plan.fields[j].label, code));
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn call_v3(
+        &self,
+        f: ExtractV3Fn,
+        ev: &EventInput,
+        input: &mut FieldExtractInput,
+        fields: &mut [FieldV3],
+        first: usize,
+        count: usize,
+        want_offsets: bool,
+        offsets: &mut ValueOffsets,
+    ) -> i32 {
+        for fld in &mut fields[first..first + count] {
+            fld.res = std::ptr::null();
+            fld.res_len = 0;
+        }
+        input.fields = fields[first..].as_mut_ptr();
+        input.num_fields = count as u32;
+        *offsets = ValueOffsets {
+            start: std::ptr::null(),
+            length: std::ptr::null(),
+        };
+        input.value_offsets = if want_offsets { offsets } else { std::ptr::null_mut() };
+        // SAFETY: the 3.x signature; every pointer stays valid for the call.
+        unsafe { f(self.raw, ev, input) }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn store_v3(
+        &self,
+        results: &mut ExtractResults,
+        cell: usize,
+        pf: &PreparedField,
+        out: &FieldV3,
+        offsets: &ValueOffsets,
+        index: usize,
+        with_offsets: bool,
+    ) {
+        // SAFETY: the plugin's result for this field, read before the next call.
+        match unsafe { read_values(results, cell, pf, out.res, out.res_len, out.flist != 0) } {
+            Ok(()) => {
+                if with_offsets && out.res_len > 0 && !offsets.start.is_null() && !offsets.length.is_null() {
+                    // SAFETY: 3.11: one entry per field of the call.
+                    let (s, l) = unsafe { (*offsets.start.add(index), *offsets.length.add(index)) };
+                    results.set_offsets(cell, s, l);
+                }
+            }
+            Err(e) => results.set_error(cell, e),
+        }
+    }
+
+    fn extract_v1(
+        &self,
+        plan: &ExtractPlan,
+        events: &[EventRef<'_>],
+        results: &mut ExtractResults,
+        fields: &mut Vec<FieldV1>,
+        scope: &crash::Scope,
+    ) {
+        let n_fields = plan.fields.len();
+        fields.clear();
+        fields.extend(plan.fields.iter().map(|p| FieldV1 {
+            res: std::ptr::null(),
+            res_len: 0,
+            field_id: p.field_id,
+            field: p.name.as_ptr(),
+            arg_key: p.arg_key.as_ref().map_or(std::ptr::null(), |k| k.as_ptr()),
+            arg_index: p.arg_index,
+            arg_present: p.arg_present as u8,
+            ftype: p.ftype,
+            flist: p.is_list as u8,
+        }));
+        let f: ExtractV1Fn = match self.loaded().exports.extract_fields {
+            Some(s) => unsafe { s.cast() },
+            None => return,
+        };
+        scope.set_field(&plan.batch_label);
+        let invalid = ExtractError {
+            kind: ExtractErrorKind::InvalidEvent,
+            message: "not a complete v2 event".into(),
+            plugin_message: None,
+        };
+        for (ei, evt) in events.iter().enumerate() {
+            let Some(view) = EventView::parse(evt.bytes) else {
+                Self::set_all(results, ei, n_fields, Some(&invalid));
+                continue;
+            };
+            let Some((_, payload)) = view.plugin_payload() else {
+                continue;
+            };
+            scope.set_event(evt.num);
+            let ev = EventV0 {
+                evtnum: evt.num,
+                data: payload.as_ptr(),
+                datalen: payload.len() as u32,
+                ts: view.ts,
+            };
+            let call = |fields: &mut [FieldV1]| {
+                for fld in fields.iter_mut() {
+                    fld.res = std::ptr::null();
+                    fld.res_len = 0;
+                }
+                // SAFETY: the 1.x/2.x signature.
+                unsafe { f(self.raw, &ev, fields.len() as u32, fields.as_mut_ptr()) }
+            };
+            let code = call(&mut fields[..]);
+            if self.generation().rc(code) == Rc::Success {
+                for (j, (pf, out)) in plan.fields.iter().zip(fields.iter()).enumerate() {
+                    let cell = ei * n_fields + j;
+                    // SAFETY: the plugin's result for this field, read before the next call.
+                    if let Err(e) = unsafe { read_values(results, cell, pf, out.res, out.res_len, out.flist != 0) } {
+                        results.set_error(cell, e);
+                    }
+                }
+                continue;
+            }
+            for j in 0..n_fields {
+                let code = if n_fields > 1 {
+                    call(&mut fields[j..j + 1])
+                } else {
+                    code
+                };
+                let cell = ei * n_fields + j;
+                if self.generation().rc(code) == Rc::Success {
+                    let out = fields[j];
+                    if let Err(e) =
+                        unsafe { read_values(results, cell, &plan.fields[j], out.res, out.res_len, out.flist != 0) }
+                    {
+                        results.set_error(cell, e);
+                    }
+                } else {
+                    results.set_error(cell, self.failure(&plan.fields[j].label, code));
+                }
+            }
+        }
+    }
+
+    /// seed, 0.1, 0.2, 0.3: one field per call.
+    fn extract_per_field(
+        &self,
+        plan: &ExtractPlan,
+        events: &[EventRef<'_>],
+        results: &mut ExtractResults,
+        scope: &crash::Scope,
+    ) {
+        let n_fields = plan.fields.len();
+        let Some(sym) = self.loaded().exports.extract_fields else {
+            return;
+        };
+        let releaser = self.loaded().releaser;
+        let by_name = matches!(self.generation(), Generation::Seed | Generation::V0_1);
+        let invalid = ExtractError {
+            kind: ExtractErrorKind::InvalidEvent,
+            message: "not a complete v2 event".into(),
+            plugin_message: None,
+        };
+        for (ei, evt) in events.iter().enumerate() {
+            let Some(view) = EventView::parse(evt.bytes) else {
+                Self::set_all(results, ei, n_fields, Some(&invalid));
+                continue;
+            };
+            let Some((_, payload)) = view.plugin_payload() else {
+                continue;
+            };
+            scope.set_event(evt.num);
+            let ev = EventV0 {
+                evtnum: evt.num,
+                data: payload.as_ptr(),
+                datalen: payload.len() as u32,
+                ts: view.ts,
+            };
+            for (j, pf) in plan.fields.iter().enumerate() {
+                let cell = ei * n_fields + j;
+                if pf.field_type.code().is_none() {
+                    results.set_error(
+                        cell,
+                        ExtractError {
+                            kind: ExtractErrorKind::UnsupportedType,
+                            message: format!(
+                                "{}: type {} cannot be extracted (the framework refuses it too)",
+                                pf.label,
+                                pf.field_type.name()
+                            ),
+                            plugin_message: None,
+                        },
+                    );
+                    continue;
+                }
+                scope.set_field(pf.label.as_bytes());
+                // (code, present, u64, string pointer)
+                let (code, present, u64v, strp) = if by_name {
+                    let mut fld = FieldSeed {
+                        field: pf.name.as_ptr(),
+                        arg: pf.arg_text.as_ptr(),
+                        ftype: pf.ftype,
+                        field_present: 0,
+                        res_str: std::ptr::null_mut(),
+                        res_u64: 0,
+                    };
+                    // SAFETY: the seed/0.1 signature.
+                    let code = unsafe { sym.cast::<ExtractSeedFn>()(self.raw, &ev, 1, &mut fld) };
+                    (code, fld.field_present != 0, fld.res_u64, fld.res_str as *const c_char)
+                } else {
+                    let mut fld = FieldV0 {
+                        field_id: pf.field_id,
+                        field: pf.name.as_ptr(),
+                        arg: pf.arg_text.as_ptr(),
+                        ftype: pf.ftype,
+                        field_present: 0,
+                        res_str: std::ptr::null(),
+                        res_u64: 0,
+                    };
+                    // SAFETY: the 0.2/0.3 signature.
+                    let code = unsafe { sym.cast::<ExtractV0Fn>()(self.raw, &ev, 1, &mut fld) };
+                    (code, fld.field_present != 0, fld.res_u64, fld.res_str)
+                };
+                let ok = self.generation().rc(code) == Rc::Success;
+                if ok && present {
+                    if pf.field_type == FieldType::String {
+                        if strp.is_null() {
+                            results.set_error(cell, fault(format!("{}: field present with a NULL string", pf.label)));
+                        } else {
+                            let mark = results.mark();
+                            // SAFETY: a NUL-terminated string from the plugin.
+                            results.push_str(unsafe { CStr::from_ptr(strp) }.to_bytes());
+                            results.set_values(cell, mark, false);
+                        }
+                    } else {
+                        let mark = results.mark();
+                        results.push(Scalar::U64(u64v));
+                        results.set_values(cell, mark, false);
+                    }
+                } else if !ok {
+                    results.set_error(cell, self.failure(&pf.label, code));
+                }
+                // seed / 0.1: the string is the host's to release, present or not.
+                unsafe { releaser.release(strp as *mut c_void) };
+            }
+        }
+    }
+}

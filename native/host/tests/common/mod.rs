@@ -1,0 +1,73 @@
+//! Shared helpers: fixture paths (the .so files are built by `make -C fixtures/plugins` and
+//! `make -C fixtures/plugins/go`; CI builds them before `cargo test`) and stream draining.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use plugin_host::{BatchStatus, EventBatch, EventView, Plugin, PluginState};
+
+pub const SEED7_SAMPLES: [u64; 20] = [
+    8, 9, 10, 16, 26, 30, 37, 48, 55, 65, 71, 82, 93, 100, 109, 113, 114, 124, 129, 133,
+];
+pub const GO_SEED42_FIRST: [u64; 10] = [11, 14, 19, 27, 37, 42, 53, 63, 73, 80];
+
+fn build_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/plugins/build")
+}
+
+/// A C/C++ fixture library; fails with the command that builds it when missing.
+pub fn fixture(file: &str) -> PathBuf {
+    let p = build_dir().join(file);
+    assert!(
+        p.exists(),
+        "fixture {} is missing: run `make -C fixtures/plugins` first",
+        p.display()
+    );
+    p
+}
+
+/// A Go fixture library.
+pub fn go_fixture(file: &str) -> PathBuf {
+    let p = build_dir().join("go").join(file);
+    assert!(
+        p.exists(),
+        "Go fixture {} is missing: run `make -C fixtures/plugins/go` first",
+        p.display()
+    );
+    p
+}
+
+pub fn load(file: &str) -> Plugin {
+    Plugin::load(fixture(file)).unwrap_or_else(|e| panic!("loading {file}: {e}"))
+}
+
+pub fn load_go(file: &str) -> Plugin {
+    Plugin::load(go_fixture(file)).unwrap_or_else(|e| panic!("loading {file}: {e}"))
+}
+
+/// Calls next_batch until EOF (at most `limit` calls), returning every event.
+pub fn drain(state: &mut PluginState, limit: usize) -> EventBatch {
+    let mut out = EventBatch::default();
+    for _ in 0..limit {
+        match state.next_batch(&mut out).unwrap_or_else(|e| panic!("next_batch: {e}")) {
+            BatchStatus::Eof => return out,
+            BatchStatus::Events(_) | BatchStatus::Timeout => {}
+        }
+    }
+    panic!("no EOF after {limit} calls");
+}
+
+/// The decimal payload of each plugin event, and checks every event is well formed with `id`.
+pub fn samples(batch: &EventBatch, id: u32) -> Vec<u64> {
+    batch
+        .iter()
+        .map(|ev| {
+            let view = EventView::parse(ev).expect("complete event");
+            assert_eq!(view.tid, u64::MAX, "plugin events have tid -1");
+            assert_ne!(view.ts, u64::MAX, "ts must be stamped");
+            let (pid, payload) = view.plugin_payload().expect("well-formed plugin event");
+            assert_eq!(pid, id, "plugin id");
+            std::str::from_utf8(payload).unwrap().parse().unwrap()
+        })
+        .collect()
+}

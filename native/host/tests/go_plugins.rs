@@ -1,0 +1,147 @@
+//! The Go fixtures: plugin-sdk-go v0.8.3 (API 3.11), v0.6.2 (2.0), v0.5.0 (1.0), v0.2.0 (0.2),
+//! each c-shared library with its own Go runtime, all in this one process.
+
+mod common;
+
+use common::*;
+use plugin_host::{EventRef, ExtractPlan, ExtractResults, ExtractedValue, Generation};
+
+const CONFIG: &str = r#"{"jitter": 10, "seed": 42}"#;
+
+fn drive(file: &str, generation: Generation, required: &str, name: &str) {
+    let plugin = load_go(file);
+    let info = plugin.info();
+    assert_eq!(info.generation, generation, "{file}");
+    assert_eq!(info.required_api_version, required);
+    assert_eq!(info.name, name);
+    assert_eq!(info.id, Some(3));
+    assert_eq!(info.extract_event_sources, ["dummy"]);
+    assert!(
+        info.init_schema.as_ref().is_some_and(|s| s.text.contains("draft-07")),
+        "{file}"
+    );
+    assert!(info.warnings.is_empty(), "{file}: {:?}", info.warnings);
+
+    // Schema validation happens before init.
+    let e = plugin.init(r#"{"seed": "x"}"#).err().unwrap();
+    assert_eq!(e.kind, plugin_host::ErrorKind::InvalidConfig, "{file}: {e}");
+    assert!(e.message.contains("/seed"), "{e}");
+
+    let mut state = plugin.init(CONFIG).unwrap_or_else(|e| panic!("{file}: {e}"));
+    assert_eq!(
+        state.open_params().unwrap()[0].value,
+        r#"{"start": 1, "maxEvents": 20}"#
+    );
+    state.open(r#"{"start": 1, "maxEvents": 20}"#).unwrap();
+    let batch = drain(&mut state, 100);
+    // plugin-sdk-go writes plugin_id 0; the host stamps the plugin's ID.
+    let got = samples(&batch, 3);
+    assert_eq!(got.len(), 20);
+    assert_eq!(got[..10], GO_SEED42_FIRST, "{file}");
+    assert_eq!(state.progress().map(|p| p.pct), Some(10000));
+
+    let plan = ExtractPlan::parse(&plugin, &["dummy.value", "dummy.strvalue", "dummy.divisible[3]"]).unwrap();
+    let events: Vec<EventRef> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, b)| EventRef {
+            num: i as u64 + 1,
+            bytes: b,
+        })
+        .collect();
+    let mut r = ExtractResults::new();
+    state.extract(&plan, "dummy", &events, &mut r).unwrap();
+    for (i, s) in got.iter().enumerate() {
+        assert_eq!(r.get(i, 0).value(), Some(ExtractedValue::U64(*s)), "{file}");
+        assert_eq!(
+            r.get(i, 1).value(),
+            Some(ExtractedValue::Str(s.to_string().into_bytes())),
+            "{file}"
+        );
+        assert_eq!(
+            r.get(i, 2).value(),
+            Some(ExtractedValue::U64((s % 3 == 0) as u64)),
+            "{file}"
+        );
+    }
+    assert_eq!(
+        state.event_to_string(events[0]).unwrap(),
+        format!(r#"{{"sample": "{}"}}"#, got[0]).into_bytes()
+    );
+    let e = {
+        state.close();
+        state.open(r#"{"maxEvent": 3}"#).unwrap_err()
+    };
+    assert!(e.plugin_message.is_some(), "{file}: {e}");
+    state.destroy();
+}
+
+#[test]
+fn go_sdk_0_8_api_3_11() {
+    drive("libdummy.so", Generation::V3, "3.11.0", "dummy");
+    // 3.11 value offsets from the SDK.
+    let p = load_go("libdummy.so");
+    let mut s = p.init(CONFIG).unwrap();
+    assert_eq!(s.extract_event_types(), &plugin_host::EventTypes::Only(vec![322]));
+    s.open(r#"{"maxEvents": 2}"#).unwrap();
+    let b = drain(&mut s, 10);
+    let plan = ExtractPlan::parse(&p, &["dummy.value", "dummy.divisible[2]"])
+        .unwrap()
+        .with_offsets(true);
+    let events: Vec<EventRef> = b
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EventRef {
+            num: i as u64 + 1,
+            bytes: e,
+        })
+        .collect();
+    let mut r = ExtractResults::new();
+    s.extract(&plan, "dummy", &events, &mut r).unwrap();
+    assert_eq!(r.offsets(0, 0), Some((38, (b.event(0).len() - 38) as u32)));
+}
+
+#[test]
+fn go_sdk_0_6_api_2() {
+    drive("libdummy_sdk06.so", Generation::V2, "2.0.0", "dummy_go_api2");
+}
+
+#[test]
+fn go_sdk_0_5_api_1() {
+    drive("libdummy_sdk05.so", Generation::V1, "1.0.0", "dummy_go_api1");
+}
+
+#[test]
+fn go_sdk_0_2_api_0_2() {
+    // v0.2.0 has 31 cgo handles per process lifetime: init and open only a few times.
+    drive("libdummy_sdk02.so", Generation::V0_2, "0.2.0", "dummy_go_api0");
+}
+
+#[test]
+fn go_maxsample_depends_on_history() {
+    let p = load_go("libdummy_maxsample.so");
+    let mut s = p.init(CONFIG).unwrap();
+    s.open(r#"{"maxEvents": 5}"#).unwrap();
+    let b = drain(&mut s, 10);
+    let plan = ExtractPlan::parse(&p, &["dummy.value", "dummy.max_sample"]).unwrap();
+    let events: Vec<EventRef> = b
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, e)| EventRef {
+            num: i as u64 + 1,
+            bytes: e,
+        })
+        .collect();
+    let mut r = ExtractResults::new();
+    let mut fresh = p.init(CONFIG).unwrap();
+    fresh.extract(&plan, "dummy", &events, &mut r).unwrap();
+    let last = r.get(0, 0).value();
+    for i in 0..5 {
+        assert_eq!(
+            r.get(i, 1).value(),
+            last,
+            "reverse order: every event reports the last sample"
+        );
+    }
+}
