@@ -1,0 +1,408 @@
+//! Golden files: the field values of a live run, one line per event, diff-friendly.
+//!
+//! ```text
+//! # scaptool golden file, format 1 (see README "Golden files")
+//! #plugin	{"name":"dummy","version":"0.11.5",...,"fields":[{"column":"dummy.value",...}]}
+//! #columns	evt.num	ts	plugin_id	dummy.divisible[3]	dummy.value	dummy.strvalue
+//! 1	1700000000000000000	3	0	8	"8"
+//! ...
+//! #end	{"events":20}
+//! ```
+//!
+//! Rows are tab-separated: evt.num, ts (ns since the epoch), the plugin id (`-` for events
+//! that are not plugin events), then one cell per column: the value in the plugin host's
+//! canonical text, `-` absent, `!` extraction error, `.` the plugin does not apply to the
+//! event. Canonical text never contains a tab or a newline (strings are escaped), so a value
+//! change is a one-line diff.
+//!
+//! A golden file is written to a temporary file beside its final path and renamed into place
+//! only when complete (after an fsync): a crash never leaves half a golden file, and the
+//! `#end` line with the event count lets a reader refuse a truncated one.
+
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::EngineError;
+
+pub const FORMAT_LINE: &str = "# scaptool golden file, format 1. Rows: evt.num, ts (ns), plugin id (- if none), then one cell per column: value, - absent, ! extraction error, . not applicable";
+pub const ABSENT: &str = "-";
+pub const ERROR: &str = "!";
+pub const NOT_APPLICABLE: &str = ".";
+/// Columns before the field cells.
+pub const FIXED_COLUMNS: [&str; 3] = ["evt.num", "ts", "plugin_id"];
+
+/// One recorded column of a plugin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoldenColumn {
+    /// The column label: the field with its argument, e.g. `dummy.divisible[3]`.
+    pub column: String,
+    pub name: String,
+    pub arg: Option<String>,
+    #[serde(rename = "type")]
+    pub field_type: String,
+    pub is_list: bool,
+}
+
+/// A field the plugin exports (recorded or not), for upgrade comparisons.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoldenField {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: String,
+    pub is_list: bool,
+    /// `none`, `required-index`, `optional-key`, `legacy`... (see `session::arg_kind`).
+    pub arg: String,
+}
+
+/// What the header records about each plugin of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GoldenPlugin {
+    pub name: String,
+    pub version: String,
+    pub required_api_version: String,
+    /// The plugin API generation (`0.3`, `3.x`...).
+    pub generation: String,
+    /// `source` or `extractor`.
+    pub role: String,
+    pub id: Option<u32>,
+    pub event_source: Option<String>,
+    pub extract_event_sources: Vec<String>,
+    /// File name of the library (not the full path: golden files travel between machines).
+    pub library: String,
+    /// sha256 of the init config text the plugin received.
+    pub config_sha256: String,
+    pub columns: Vec<GoldenColumn>,
+    pub fields: Vec<GoldenField>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GoldenHeader {
+    pub plugins: Vec<GoldenPlugin>,
+}
+
+impl GoldenHeader {
+    /// Every column label, in order (after the fixed columns).
+    pub fn columns(&self) -> Vec<String> {
+        self.plugins.iter().flat_map(|p| p.columns.iter().map(|c| c.column.clone())).collect()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Footer {
+    events: u64,
+}
+
+/// Writes a golden file atomically (temporary file, fsync, rename).
+pub struct GoldenWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: Option<BufWriter<File>>,
+    rows: u64,
+    columns: usize,
+}
+
+impl GoldenWriter {
+    pub fn create(path: &Path, header: &GoldenHeader) -> Result<GoldenWriter, EngineError> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let shown = path.display().to_string();
+        let file = File::create(&tmp).map_err(|e| EngineError::io(&shown, &e))?;
+        let mut w = GoldenWriter { path: path.to_path_buf(), tmp, out: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0, columns: header.columns().len() };
+        let mut text = String::new();
+        text.push_str(FORMAT_LINE);
+        text.push('\n');
+        for p in &header.plugins {
+            text.push_str("#plugin\t");
+            text.push_str(&serde_json::to_string(p).expect("header serializes"));
+            text.push('\n');
+        }
+        text.push_str("#columns");
+        for c in FIXED_COLUMNS.iter().map(|s| s.to_string()).chain(header.columns()) {
+            text.push('\t');
+            text.push_str(&c);
+        }
+        text.push('\n');
+        w.write_raw(text.as_bytes())?;
+        Ok(w)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Appends one row; `cells` must hold one cell per column.
+    pub fn write_row<'a>(&mut self, evtnum: u64, ts: u64, plugin_id: Option<u32>, cells: impl Iterator<Item = &'a str>) -> Result<(), EngineError> {
+        let mut line = String::with_capacity(64);
+        self.format_row(&mut line, evtnum, ts, plugin_id, cells);
+        self.write_raw(line.as_bytes())?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Appends rows already formatted by [`Self::format_row`] (the hot path batches them).
+    pub fn write_formatted(&mut self, text: &str, rows: u64) -> Result<(), EngineError> {
+        self.write_raw(text.as_bytes())?;
+        self.rows += rows;
+        Ok(())
+    }
+
+    /// Formats one row into `line`.
+    pub fn format_row<'a>(&self, line: &mut String, evtnum: u64, ts: u64, plugin_id: Option<u32>, cells: impl Iterator<Item = &'a str>) {
+        use std::fmt::Write as _;
+        let _ = write!(line, "{evtnum}\t{ts}\t");
+        match plugin_id {
+            Some(id) => {
+                let _ = write!(line, "{id}");
+            }
+            None => line.push_str(ABSENT),
+        }
+        let mut n = 0;
+        for c in cells {
+            line.push('\t');
+            line.push_str(c);
+            n += 1;
+        }
+        debug_assert_eq!(n, self.columns);
+        line.push('\n');
+    }
+
+    fn write_raw(&mut self, bytes: &[u8]) -> Result<(), EngineError> {
+        let shown = self.path.display().to_string();
+        self.out.as_mut().expect("golden writer open").write_all(bytes).map_err(|e| EngineError::io(&shown, &e))
+    }
+
+    /// Writes the footer, syncs and renames the file into place.
+    pub fn finish(mut self) -> Result<u64, EngineError> {
+        let footer = serde_json::to_string(&Footer { events: self.rows }).expect("footer serializes");
+        self.write_raw(format!("#end\t{footer}\n").as_bytes())?;
+        let shown = self.path.display().to_string();
+        let out = self.out.take().expect("golden writer open");
+        let file = out.into_inner().map_err(|e| EngineError::io(&shown, e.error()))?;
+        file.sync_all().map_err(|e| EngineError::io(&shown, &e))?;
+        drop(file);
+        fs::rename(&self.tmp, &self.path).map_err(|e| EngineError::io(&shown, &e))?;
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if let Ok(d) = File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(self.rows)
+    }
+}
+
+impl Drop for GoldenWriter {
+    /// An unfinished golden file is never left behind under its final name, nor as a
+    /// temporary one when the run ends with an error.
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// One row of a golden file, borrowing its line.
+#[derive(Debug)]
+pub struct GoldenRow<'a> {
+    pub evtnum: u64,
+    pub ts: u64,
+    pub plugin_id: Option<u32>,
+    pub cells: Vec<&'a str>,
+}
+
+/// Reads a golden file row by row, checking its structure as it goes.
+pub struct GoldenReader {
+    path: String,
+    lines: BufReader<File>,
+    pub header: GoldenHeader,
+    columns: usize,
+    line_no: u64,
+    rows: u64,
+    line: String,
+    finished: bool,
+}
+
+impl GoldenReader {
+    pub fn open(path: &Path) -> Result<GoldenReader, EngineError> {
+        let shown = path.display().to_string();
+        let file = File::open(path).map_err(|e| EngineError::io(&shown, &e))?;
+        let mut r = GoldenReader {
+            path: shown,
+            lines: BufReader::with_capacity(1 << 20, file),
+            header: GoldenHeader::default(),
+            columns: 0,
+            line_no: 0,
+            rows: 0,
+            line: String::new(),
+            finished: false,
+        };
+        r.read_header()?;
+        Ok(r)
+    }
+
+    fn bad(&self, message: impl Into<String>) -> EngineError {
+        EngineError::golden(&self.path, format!("line {}: {}", self.line_no, message.into()))
+    }
+
+    fn read_line(&mut self) -> Result<bool, EngineError> {
+        self.line.clear();
+        let n = self.lines.read_line(&mut self.line).map_err(|e| EngineError::io(&self.path, &e))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        self.line_no += 1;
+        if self.line.ends_with('\n') {
+            self.line.pop();
+        } else {
+            return Err(self.bad("the file ends in the middle of a line: it is incomplete"));
+        }
+        Ok(true)
+    }
+
+    fn read_header(&mut self) -> Result<(), EngineError> {
+        if !self.read_line()? || !self.line.starts_with("# scaptool golden file, format 1") {
+            return Err(self.bad("not a scaptool golden file (format 1): the first line is not its format line"));
+        }
+        loop {
+            if !self.read_line()? {
+                return Err(self.bad("no #columns line"));
+            }
+            if let Some(json) = self.line.strip_prefix("#plugin\t") {
+                let p: GoldenPlugin = serde_json::from_str(json).map_err(|e| self.bad(format!("bad #plugin line: {e}")))?;
+                self.header.plugins.push(p);
+            } else if let Some(cols) = self.line.strip_prefix("#columns\t") {
+                let cols: Vec<&str> = cols.split('\t').collect();
+                let expected: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).chain(self.header.columns()).collect();
+                if cols != expected {
+                    return Err(self.bad(format!("#columns {cols:?} do not match the #plugin lines ({expected:?})")));
+                }
+                self.columns = expected.len() - FIXED_COLUMNS.len();
+                return Ok(());
+            } else if !self.line.starts_with('#') {
+                return Err(self.bad("a row before the #columns line"));
+            }
+        }
+    }
+
+    /// The next row, or `None` after the `#end` line (whose count is checked).
+    pub fn next_row(&mut self) -> Result<Option<GoldenRow<'_>>, EngineError> {
+        if self.finished {
+            return Ok(None);
+        }
+        if !self.read_line()? {
+            return Err(self.bad(format!("no #end line after {} rows: the golden file is incomplete", self.rows)));
+        }
+        if let Some(json) = self.line.strip_prefix("#end\t") {
+            let footer: Footer = serde_json::from_str(json).map_err(|e| self.bad(format!("bad #end line: {e}")))?;
+            if footer.events != self.rows {
+                return Err(self.bad(format!("#end says {} events but the file has {} rows", footer.events, self.rows)));
+            }
+            self.finished = true;
+            return Ok(None);
+        }
+        let line_no = self.line_no;
+        let path = self.path.clone();
+        let bad = |m: String| EngineError::golden(&path, format!("line {line_no}: {m}"));
+        let mut parts = self.line.split('\t');
+        let evtnum = parts.next().and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| bad("evt.num is not a number".into()))?;
+        let ts = parts.next().and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| bad("ts is not a number".into()))?;
+        let plugin_id = match parts.next() {
+            Some(ABSENT) => None,
+            Some(s) => Some(s.parse::<u32>().map_err(|_| bad("plugin_id is not a number".into()))?),
+            None => return Err(bad("the row has no plugin_id".into())),
+        };
+        let cells: Vec<&str> = parts.collect();
+        if cells.len() != self.columns {
+            return Err(bad(format!("{} cells where {} columns were declared", cells.len(), self.columns)));
+        }
+        self.rows += 1;
+        Ok(Some(GoldenRow { evtnum, ts, plugin_id, cells }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> GoldenHeader {
+        GoldenHeader {
+            plugins: vec![GoldenPlugin {
+                name: "dummy".into(),
+                version: "1.0.0".into(),
+                required_api_version: "3.0.0".into(),
+                generation: "3.x".into(),
+                role: "source".into(),
+                id: Some(3),
+                event_source: Some("dummy".into()),
+                extract_event_sources: vec!["dummy".into()],
+                library: "libdummy.so".into(),
+                config_sha256: "00".into(),
+                columns: vec![
+                    GoldenColumn { column: "dummy.value".into(), name: "dummy.value".into(), arg: None, field_type: "uint64".into(), is_list: false },
+                    GoldenColumn { column: "dummy.strvalue".into(), name: "dummy.strvalue".into(), arg: None, field_type: "string".into(), is_list: false },
+                ],
+                fields: vec![],
+            }],
+        }
+    }
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("golden-test-{}-{name}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        dir.join("x.golden")
+    }
+
+    #[test]
+    fn round_trips_and_is_written_atomically() {
+        let path = tmp("roundtrip");
+        let mut w = GoldenWriter::create(&path, &header()).unwrap();
+        assert!(!path.exists(), "nothing under the final name before finish");
+        w.write_row(1, 100, Some(3), ["8", "\"8\""].into_iter()).unwrap();
+        w.write_row(2, 200, None, [".", "."].into_iter()).unwrap();
+        assert_eq!(w.finish().unwrap(), 2);
+        let mut r = GoldenReader::open(&path).unwrap();
+        assert_eq!(r.header, header());
+        let row = r.next_row().unwrap().unwrap();
+        assert_eq!((row.evtnum, row.ts, row.plugin_id, row.cells.clone()), (1, 100, Some(3), vec!["8", "\"8\""]));
+        let row = r.next_row().unwrap().unwrap();
+        assert_eq!((row.plugin_id, row.cells.clone()), (None, vec![".", "."]));
+        assert!(r.next_row().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_dropped_writer_leaves_nothing() {
+        let path = tmp("dropped");
+        let w = GoldenWriter::create(&path, &header()).unwrap();
+        drop(w);
+        assert!(!path.exists());
+        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn truncated_and_malformed_files_are_refused() {
+        let path = tmp("truncated");
+        let mut w = GoldenWriter::create(&path, &header()).unwrap();
+        w.write_row(1, 100, Some(3), ["8", "\"8\""].into_iter()).unwrap();
+        w.finish().unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let cut = text.replace("#end\t{\"events\":1}\n", "");
+        fs::write(&path, &cut).unwrap();
+        let mut r = GoldenReader::open(&path).unwrap();
+        r.next_row().unwrap();
+        assert!(r.next_row().unwrap_err().message.contains("incomplete"));
+        fs::write(&path, text.replace("1\t100\t3\t8", "1\t100\t3\t8\textra")).unwrap();
+        let mut r = GoldenReader::open(&path).unwrap();
+        assert!(r.next_row().unwrap_err().message.contains("line 4: 3 cells where 2 columns"));
+        fs::write(&path, "hello\n").unwrap();
+        assert!(GoldenReader::open(&path).err().unwrap().message.contains("not a scaptool golden file"));
+    }
+}

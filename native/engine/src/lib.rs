@@ -1,0 +1,21 @@
+//! scaptool's engines, between the capture crate (`scap`) and the plugin host (`plugin-host`):
+//!
+//! * [`record`]: runs source plugins live, writes a libscap-compatible capture and, for every
+//!   event, the value of every field of every loaded plugin that applies to it: the
+//!   [`golden`] file.
+//! * [`replay`]: reads the capture back through plugins (fresh states), compares with the
+//!   golden file, and extracts again in other orders to find fields that depend on history.
+//!
+//! Both share the [`session`] (plugins loaded for a run, their field columns and which events
+//! each applies to) and [`rows`] (one batch of events extracted into golden cells).
+
+pub mod error;
+pub mod golden;
+pub mod order;
+pub mod record;
+pub mod replay;
+pub mod rows;
+pub mod session;
+pub mod spec;
+
+pub use error::{EngineError, EngineErrorKind};

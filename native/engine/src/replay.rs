@@ -1,0 +1,478 @@
+//! Replay: read a capture back through plugins with fresh states and prove that every field
+//! returns the value of the live run (the golden file), then extract again in reverse and in a
+//! shuffled order, each with its own fresh state, to find fields whose value depends on what
+//! the plugin saw before (the guide's `max_sample` anti-pattern).
+//!
+//! The capture is processed in windows of events (bounded memory). When every plugin's API
+//! generation allows concurrent calls on distinct states (2.0+), the forward, reverse and
+//! shuffled passes of a window run on separate threads.
+
+use std::path::Path;
+use std::time::Instant;
+
+use plugin_host::{EventRef, PluginState};
+use scap::ScapReader;
+use serde::Serialize;
+
+use crate::error::{EngineError, EngineErrorKind};
+use crate::golden::{GoldenHeader, GoldenReader, GoldenWriter};
+use crate::order::{self, SplitMix64};
+use crate::rows::{self, CellTable, EventKey, Scratch};
+use crate::session::Session;
+use crate::spec::ReplayOptions;
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Mismatch {
+    pub evtnum: u64,
+    pub column: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderDifference {
+    pub evtnum: u64,
+    pub column: String,
+    /// `reverse` or `shuffle`.
+    pub order: String,
+    pub forward: String,
+    pub other: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ColumnReport {
+    pub column: String,
+    /// The replaying plugin providing it (`None`: no loaded plugin exports this field).
+    pub plugin: Option<String>,
+    pub compared: u64,
+    pub mismatches: u64,
+    /// Events whose value differs when extracted in reverse / shuffled order.
+    pub reverse_differences: u64,
+    pub shuffle_differences: u64,
+    /// Cells by outcome in this replay: values, absent, errors, not applicable.
+    pub values: u64,
+    pub absent: u64,
+    pub errors: u64,
+    pub not_applicable: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayProgress {
+    pub events: u64,
+    /// Decompressed bytes of the capture consumed, and its size on disk.
+    pub position: u64,
+    pub file_size: u64,
+    pub elapsed_ms: u64,
+    pub done: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginReport {
+    pub name: String,
+    pub version: String,
+    pub path: String,
+    pub generation: String,
+    pub required_api_version: String,
+    /// The plugin's fields (for upgrade comparisons with the golden file's header).
+    pub fields: Vec<crate::golden::GoldenField>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplayReport {
+    pub capture: String,
+    /// The golden file compared with (`None`: nothing to compare).
+    pub golden: Option<String>,
+    /// The golden file written (`--update`).
+    pub updated: Option<String>,
+    pub events: u64,
+    pub columns: Vec<ColumnReport>,
+    /// The first `max_details` mismatches, in capture order.
+    pub mismatches: Vec<Mismatch>,
+    pub order_differences: Vec<OrderDifference>,
+    pub reverse: bool,
+    pub shuffle_seed: Option<u64>,
+    pub threads: usize,
+    /// The golden file's header (what was recorded), for upgrade verdicts.
+    #[serde(skip)]
+    pub recorded: Option<GoldenHeader>,
+    pub plugins: Vec<PluginReport>,
+    pub progress: ReplayProgress,
+}
+
+/// One pass (forward, reverse or shuffled): its states, table and buffers.
+struct Pass {
+    states: Vec<Option<PluginState>>,
+    table: CellTable,
+    scratch: Scratch,
+}
+
+impl Pass {
+    fn new(session: &Session) -> Result<Pass, EngineError> {
+        let mut states = Vec::with_capacity(session.plugins.len());
+        for p in &session.plugins {
+            if p.plan.is_some() {
+                states.push(Some(p.plugin.init(&p.config).map_err(|e| EngineError::plugin(p.name(), e))?));
+            } else {
+                states.push(None);
+            }
+        }
+        Ok(Pass { states, table: CellTable::default(), scratch: Scratch::default() })
+    }
+
+    /// Extracts `events` in the order given by `order` (indexes into `events`).
+    fn run(&mut self, session: &Session, events: &[EventRef<'_>], keys: &[EventKey], order: Option<&[usize]>) -> Result<(), EngineError> {
+        match order {
+            None => rows::extract(session, &mut self.states, events, keys, &mut self.table, &mut self.scratch),
+            Some(order) => {
+                let ev: Vec<EventRef<'_>> = order.iter().map(|&i| events[i]).collect();
+                let ks: Vec<EventKey> = order.iter().map(|&i| keys[i]).collect();
+                rows::extract(session, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch)
+            }
+        }
+    }
+}
+
+pub struct Replayer {
+    opts: ReplayOptions,
+    session: Session,
+    /// For each golden column: the session column that replays it.
+    provided: Vec<Option<usize>>,
+    golden: Option<GoldenReader>,
+    golden_path: Option<String>,
+    update: Option<GoldenWriter>,
+    reader: ScapReader,
+    forward: Pass,
+    reverse: Option<Pass>,
+    shuffle: Option<(Pass, SplitMix64)>,
+    threads: usize,
+    /// The window: events in the v2 layout, back to back.
+    bytes: Vec<u8>,
+    offsets: Vec<usize>,
+    keys: Vec<EventKey>,
+    text: String,
+    report: ReplayReport,
+    started: Instant,
+}
+
+impl Replayer {
+    pub fn start(opts: ReplayOptions) -> Result<Replayer, EngineError> {
+        let golden_path = match &opts.golden {
+            Some(p) if !p.is_empty() => Some(p.clone()),
+            Some(_) => None,
+            None => Some(format!("{}.golden", opts.capture)).filter(|p| Path::new(p).exists()),
+        };
+        let golden = match (&golden_path, opts.update) {
+            (Some(p), false) => Some(GoldenReader::open(Path::new(p))?),
+            _ => None,
+        };
+        if opts.plugins.is_empty() {
+            return Err(EngineError::usage("replay needs at least one plugin (--plugin)"));
+        }
+        let (session, provided) = Session::for_replay(&opts.plugins, golden.as_ref().map(|g| &g.header), &opts.fields)?;
+        let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
+        let forward = Pass::new(&session)?;
+        let reverse = if opts.reverse { Some(Pass::new(&session)?) } else { None };
+        let shuffle = match opts.shuffle_seed {
+            Some(seed) => Some((Pass::new(&session)?, SplitMix64::new(seed))),
+            None => None,
+        };
+        let update = if opts.update {
+            let path = golden_path.clone().unwrap_or_else(|| format!("{}.golden", opts.capture));
+            Some(GoldenWriter::create(Path::new(&path), &session.golden_header())?)
+        } else {
+            None
+        };
+        let concurrent = session.plugins.iter().all(|p| p.plugin.info().concurrent_states_allowed);
+        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let threads = if !concurrent { 1 } else if opts.threads == 0 { cores } else { opts.threads };
+        let recorded = golden.as_ref().map(|g| g.header.clone());
+        let mut columns: Vec<ColumnReport> = Vec::new();
+        match &recorded {
+            Some(h) => {
+                for (gi, label) in h.columns().into_iter().enumerate() {
+                    let plugin = provided[gi].map(|ci| session.plugins[session.columns[ci].plugin].name().to_string());
+                    columns.push(ColumnReport { column: label, plugin, ..Default::default() });
+                }
+            }
+            None => {
+                for c in &session.columns {
+                    columns.push(ColumnReport { column: c.label.clone(), plugin: Some(session.plugins[c.plugin].name().to_string()), ..Default::default() });
+                }
+            }
+        }
+        let plugins = session
+            .plugins
+            .iter()
+            .map(|p| {
+                let info = p.plugin.info();
+                PluginReport {
+                    name: info.name.clone(),
+                    version: info.version.clone(),
+                    path: p.spec.path.clone(),
+                    generation: info.generation.label().to_string(),
+                    required_api_version: info.required_api_version.clone(),
+                    fields: session.golden_header().plugins.into_iter().find(|g| g.name == info.name).map(|g| g.fields).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let report = ReplayReport {
+            capture: opts.capture.clone(),
+            golden: golden.as_ref().and(golden_path.clone()),
+            updated: None,
+            events: 0,
+            columns,
+            mismatches: Vec::new(),
+            order_differences: Vec::new(),
+            reverse: opts.reverse,
+            shuffle_seed: opts.shuffle_seed,
+            threads,
+            recorded,
+            plugins,
+            progress: ReplayProgress { file_size: reader.file_size(), ..Default::default() },
+        };
+        Ok(Replayer {
+            session,
+            provided,
+            golden,
+            golden_path,
+            update,
+            reader,
+            forward,
+            reverse,
+            shuffle,
+            threads,
+            bytes: Vec::new(),
+            offsets: Vec::new(),
+            keys: Vec::new(),
+            text: String::new(),
+            report,
+            started: Instant::now(),
+            opts,
+        })
+    }
+
+    /// Replays the next window of events; returns the progress (`done` at the end).
+    pub fn step(&mut self) -> Result<ReplayProgress, EngineError> {
+        if self.report.progress.done {
+            return Ok(self.report.progress.clone());
+        }
+        self.fill_window()?;
+        if !self.offsets.is_empty() {
+            self.run_passes()?;
+            self.compare_window()?;
+        }
+        self.report.progress.position = self.reader.position();
+        self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        if self.report.progress.done {
+            self.check_golden_end()?;
+        }
+        Ok(self.report.progress.clone())
+    }
+
+    fn fill_window(&mut self) -> Result<(), EngineError> {
+        self.bytes.clear();
+        self.offsets.clear();
+        self.keys.clear();
+        let window = self.opts.window.max(1);
+        while self.offsets.len() < window {
+            match self.reader.next_event() {
+                Ok(Some(ev)) => {
+                    let start = self.bytes.len();
+                    self.offsets.push(start);
+                    ev.record.write_v2(&mut self.bytes);
+                    self.keys.push(EventKey::of(ev.evtnum, &self.bytes[start..]));
+                }
+                Ok(None) => {
+                    self.report.progress.done = true;
+                    break;
+                }
+                Err(e) => {
+                    let evtnum = self.reader.events_read() + 1;
+                    return Err(EngineError::capture(&self.opts.capture, e).at_event(evtnum));
+                }
+            }
+        }
+        self.report.events += self.offsets.len() as u64;
+        self.report.progress.events = self.report.events;
+        Ok(())
+    }
+
+
+    fn run_passes(&mut self) -> Result<(), EngineError> {
+        let n = self.offsets.len();
+        let shuffle_order = self.shuffle.as_mut().map(|(_, rng)| order::shuffled(n, rng));
+        let reverse_order = order::reversed(n);
+        let events = event_refs(&self.bytes, &self.offsets, &self.keys);
+        let keys = &self.keys;
+        let session = &self.session;
+        let forward = &mut self.forward;
+        let reverse = self.reverse.as_mut();
+        let shuffle = self.shuffle.as_mut().map(|(p, _)| p);
+        if self.threads > 1 {
+            std::thread::scope(|s| {
+                let r = reverse.map(|p| s.spawn(|| p.run(session, &events, keys, Some(&reverse_order))));
+                let sh = shuffle.map(|p| s.spawn(|| p.run(session, &events, keys, shuffle_order.as_deref())));
+                let f = forward.run(session, &events, keys, None);
+                let r = r.map(|h| h.join().unwrap_or_else(|_| Err(EngineError::new(EngineErrorKind::Plugin, "the reverse-order pass panicked"))));
+                let sh = sh.map(|h| h.join().unwrap_or_else(|_| Err(EngineError::new(EngineErrorKind::Plugin, "the shuffled-order pass panicked"))));
+                f?;
+                if let Some(r) = r {
+                    r?;
+                }
+                if let Some(sh) = sh {
+                    sh?;
+                }
+                Ok::<(), EngineError>(())
+            })?;
+        } else {
+            forward.run(session, &events, keys, None)?;
+            if let Some(p) = reverse {
+                p.run(session, &events, keys, Some(&reverse_order))?;
+            }
+            if let Some(p) = shuffle {
+                p.run(session, &events, keys, shuffle_order.as_deref())?;
+            }
+        }
+        // Order checks: the reverse table holds event i at row n-1-i; the shuffled one at the
+        // row where the permutation put it.
+        let max = self.opts.max_details;
+        let mut position = vec![0usize; n];
+        if let Some(order) = &shuffle_order {
+            for (row, &i) in order.iter().enumerate() {
+                position[i] = row;
+            }
+        }
+        for (ci, col) in session.columns.iter().enumerate() {
+            let report_index = self.report_column(ci);
+            for i in 0..n {
+                let fwd = self.forward.table.get(i, ci);
+                if let Some(p) = &self.reverse {
+                    let other = p.table.get(n - 1 - i, ci);
+                    if other != fwd {
+                        self.report.columns[report_index].reverse_differences += 1;
+                        if self.report.order_differences.len() < max {
+                            self.report.order_differences.push(OrderDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), order: "reverse".into(), forward: fwd.into(), other: other.into() });
+                        }
+                    }
+                }
+                if let Some((p, _)) = &self.shuffle {
+                    let other = p.table.get(position[i], ci);
+                    if other != fwd {
+                        self.report.columns[report_index].shuffle_differences += 1;
+                        if self.report.order_differences.len() < max {
+                            self.report.order_differences.push(OrderDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), order: "shuffle".into(), forward: fwd.into(), other: other.into() });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The report entry of session column `ci`.
+    fn report_column(&self, ci: usize) -> usize {
+        match self.report.recorded {
+            Some(_) => self.provided.iter().position(|p| *p == Some(ci)).expect("session columns come from the golden file"),
+            None => ci,
+        }
+    }
+
+    fn compare_window(&mut self) -> Result<(), EngineError> {
+        let n = self.offsets.len();
+        // Outcome counts of this replay.
+        for ci in 0..self.session.columns.len() {
+            let ri = self.report_column(ci);
+            for i in 0..n {
+                let c = &mut self.report.columns[ri];
+                match self.forward.table.get(i, ci) {
+                    crate::golden::ABSENT => c.absent += 1,
+                    crate::golden::ERROR => c.errors += 1,
+                    crate::golden::NOT_APPLICABLE => c.not_applicable += 1,
+                    _ => c.values += 1,
+                }
+            }
+        }
+        if let Some(update) = self.update.as_mut() {
+            self.text.clear();
+            for (i, key) in self.keys.iter().enumerate() {
+                update.format_row(&mut self.text, key.evtnum, key.ts, key.plugin_id, self.forward.table.row(i));
+            }
+            update.write_formatted(&self.text, n as u64)?;
+        }
+        let Some(golden) = self.golden.as_mut() else { return Ok(()) };
+        let path = self.golden_path.clone().unwrap_or_default();
+        for i in 0..n {
+            let key = self.keys[i];
+            let row = golden.next_row()?.ok_or_else(|| {
+                EngineError::golden(&path, format!("the golden file ends before event {} of the capture: it belongs to another capture", key.evtnum))
+            })?;
+            if row.evtnum != key.evtnum || row.ts != key.ts {
+                return Err(EngineError::golden(
+                    &path,
+                    format!(
+                        "row for evt.num {} (ts {}) does not match the capture's event {} (ts {}): the golden file belongs to another capture",
+                        row.evtnum, row.ts, key.evtnum, key.ts
+                    ),
+                )
+                .at_event(key.evtnum));
+            }
+            for (gi, expected) in row.cells.iter().enumerate() {
+                let Some(ci) = self.provided[gi] else { continue };
+                let actual = self.forward.table.get(i, ci);
+                let c = &mut self.report.columns[gi];
+                c.compared += 1;
+                if *expected != actual {
+                    c.mismatches += 1;
+                    if self.report.mismatches.len() < self.opts.max_details {
+                        self.report.mismatches.push(Mismatch { evtnum: key.evtnum, column: c.column.clone(), expected: (*expected).into(), actual: actual.into() });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_golden_end(&mut self) -> Result<(), EngineError> {
+        let path = self.golden_path.clone().unwrap_or_default();
+        if let Some(golden) = self.golden.as_mut() {
+            if let Some(row) = golden.next_row()? {
+                let evtnum = row.evtnum;
+                return Err(EngineError::golden(&path, format!("the golden file has a row for evt.num {evtnum} but the capture ends before it: it belongs to another capture")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the replay: destroys the states, completes an updated golden file.
+    pub fn finish(mut self) -> Result<ReplayReport, EngineError> {
+        for pass in std::iter::once(&mut self.forward).chain(self.reverse.as_mut()).chain(self.shuffle.as_mut().map(|(p, _)| p)) {
+            for s in pass.states.iter_mut().filter_map(Option::take) {
+                s.destroy();
+            }
+        }
+        if let Some(update) = self.update.take() {
+            if self.report.progress.done {
+                self.report.updated = Some(update.path().display().to_string());
+                update.finish()?;
+            }
+        }
+        self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        Ok(self.report)
+    }
+}
+
+/// The window's events as host event references.
+fn event_refs<'a>(bytes: &'a [u8], offsets: &[usize], keys: &[EventKey]) -> Vec<EventRef<'a>> {
+    (0..offsets.len())
+        .map(|i| {
+            let end = offsets.get(i + 1).copied().unwrap_or(bytes.len());
+            EventRef { num: keys[i].evtnum, bytes: &bytes[offsets[i]..end] }
+        })
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! One batch of events extracted by every plugin of a session into a table of golden cells
+//! (canonical text), shared by recording (which writes the cells) and replay (which compares
+//! them). The table and the per-plugin result structures are reused batch after batch.
+
+use plugin_host::{EventRef, ExtractResults, FieldOutcome, PluginState};
+use scap::bytes::{le_u16, le_u32};
+
+use crate::error::EngineError;
+use crate::golden::{ABSENT, ERROR, NOT_APPLICABLE};
+use crate::session::Session;
+
+/// Cells of a batch: `events × columns`, each a range of one shared text buffer.
+#[derive(Default)]
+pub struct CellTable {
+    text: String,
+    cells: Vec<(u32, u32)>,
+    columns: usize,
+}
+
+/// The range every not-applicable cell points at (the first byte of the buffer).
+const NA: (u32, u32) = (0, 1);
+
+impl CellTable {
+    pub fn reset(&mut self, events: usize, columns: usize) {
+        self.text.clear();
+        self.text.push_str(NOT_APPLICABLE);
+        self.columns = columns;
+        self.cells.clear();
+        self.cells.resize(events * columns, NA);
+    }
+
+    pub fn events(&self) -> usize {
+        self.cells.len().checked_div(self.columns).unwrap_or(0)
+    }
+
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    pub fn get(&self, event: usize, column: usize) -> &str {
+        let (start, end) = self.cells[event * self.columns + column];
+        &self.text[start as usize..end as usize]
+    }
+
+    pub fn row(&self, event: usize) -> impl Iterator<Item = &str> + '_ {
+        (0..self.columns).map(move |c| self.get(event, c))
+    }
+
+    fn set(&mut self, event: usize, column: usize, outcome: &FieldOutcome<'_>) {
+        let start = self.text.len() as u32;
+        match outcome {
+            FieldOutcome::Absent => self.text.push_str(ABSENT),
+            FieldOutcome::Error(_) => self.text.push_str(ERROR),
+            FieldOutcome::Value(v) => v.render(&mut self.text),
+        }
+        self.cells[event * self.columns + column] = (start, self.text.len() as u32);
+    }
+}
+
+/// What the engine needs to know of an event besides its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventKey {
+    pub evtnum: u64,
+    pub ts: u64,
+    /// The plugin id of plugin (322) and async (402) events.
+    pub plugin_id: Option<u32>,
+}
+
+impl EventKey {
+    pub fn of(evtnum: u64, bytes: &[u8]) -> EventKey {
+        let ts = u64::from_le_bytes(bytes[0..8].try_into().unwrap());
+        let event_type = le_u16(bytes, 20);
+        let plugin_id = match event_type {
+            // 322: lens {4, N} at 26, id at 34; 402: lens {4, name, data} at 26, id at 38.
+            scap::event_types::PLUGINEVENT_E if bytes.len() >= 38 && le_u32(bytes, 26) == 4 => Some(le_u32(bytes, 34)),
+            scap::event_types::ASYNCEVENT_E if bytes.len() >= 42 && le_u32(bytes, 26) == 4 => Some(le_u32(bytes, 38)),
+            _ => None,
+        };
+        EventKey { evtnum, ts, plugin_id }
+    }
+}
+
+/// Reusable buffers for [`extract`].
+#[derive(Default)]
+pub struct Scratch {
+    results: Vec<ExtractResults>,
+    picked: Vec<usize>,
+    sources: Vec<Option<String>>,
+}
+
+/// The event source of an event: its plugin's source for plugin events (`None` when no plugin
+/// of the run declared its id), "syscall" for everything else (async events of the syscall
+/// source carry id 0).
+fn source_of<'s>(session: &'s Session, bytes: &[u8], key: &EventKey) -> Option<&'s str> {
+    match (le_u16(bytes, 20), key.plugin_id) {
+        (scap::event_types::PLUGINEVENT_E, Some(id)) => session.source_of(id),
+        (scap::event_types::ASYNCEVENT_E, Some(0)) => Some("syscall"),
+        (scap::event_types::ASYNCEVENT_E, Some(id)) => session.source_of(id),
+        _ => Some("syscall"),
+    }
+}
+
+/// Extracts every column of `session` from `events` with `states` (one per session plugin;
+/// `None` for plugins without columns) into `table`.
+pub fn extract(
+    session: &Session,
+    states: &mut [Option<PluginState>],
+    events: &[EventRef<'_>],
+    keys: &[EventKey],
+    table: &mut CellTable,
+    scratch: &mut Scratch,
+) -> Result<(), EngineError> {
+    table.reset(events.len(), session.columns.len());
+    if scratch.results.len() < session.plugins.len() {
+        scratch.results.resize_with(session.plugins.len(), ExtractResults::new);
+    }
+    scratch.sources.clear();
+    scratch.sources.extend(events.iter().zip(keys).map(|(e, k)| source_of(session, e.bytes, k).map(String::from)));
+    // Distinct sources of the batch, in order of appearance (usually one).
+    let mut distinct: Vec<&str> = Vec::new();
+    for s in scratch.sources.iter().flatten() {
+        if !distinct.contains(&s.as_str()) {
+            distinct.push(s);
+        }
+    }
+    let distinct: Vec<String> = distinct.into_iter().map(String::from).collect();
+    for (pi, p) in session.plugins.iter().enumerate() {
+        let (Some(plan), Some(state)) = (p.plan.as_ref(), states.get_mut(pi).and_then(Option::as_mut)) else {
+            continue;
+        };
+        for source in distinct.iter().filter(|s| p.applies_to(s)) {
+            scratch.picked.clear();
+            scratch.picked.extend((0..events.len()).filter(|&i| scratch.sources[i].as_deref() == Some(source.as_str())));
+            let refs: Vec<EventRef<'_>> = scratch.picked.iter().map(|&i| events[i]).collect();
+            let results = &mut scratch.results[pi];
+            state.extract(plan, source, &refs, results).map_err(|e| {
+                let first = refs.first().map(|r| r.num).unwrap_or(0);
+                EngineError::plugin(p.name(), e).at_event(first)
+            })?;
+            for (row, &event) in scratch.picked.iter().enumerate() {
+                for (column, col) in session.columns_of(pi) {
+                    table.set(event, column, &results.get(row, col.request));
+                }
+            }
+        }
+    }
+    Ok(())
+}
