@@ -2,8 +2,16 @@
 // and command, shown with spaces (`scaptool plugin info`).
 import Convert from './convert.js'
 import Info from './info.js'
+import PluginFields from './plugin/fields.js'
+import PluginInfo from './plugin/info.js'
+import Record from './record.js'
+import Replay from './replay.js'
 
 export const COMMANDS = {
   info: Info,
   convert: Convert,
+  'plugin:info': PluginInfo,
+  'plugin:fields': PluginFields,
+  record: Record,
+  replay: Replay,
 }

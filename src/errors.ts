@@ -60,3 +60,76 @@ export class ScapError extends Error {
 export class UsageError extends Error {
   override name = 'UsageError'
 }
+
+/** What the engines report (native/node/src/json.rs). */
+export interface NativeEngineError {
+  kind: 'USAGE' | 'CAPTURE' | 'PLUGIN' | 'GOLDEN' | 'IO'
+  message: string
+  plugin?: string | null
+  pluginMessage?: string | null
+  /** The plugin host's or the capture reader's own code (`plugin_init_failed`, `TRUNCATED`...). */
+  code?: string | null
+  evtnum?: number | null
+  file?: string | null
+  offset?: number | null
+}
+
+/** A plugin failed, misbehaved or was refused: the plugin's fault (exit code 4). */
+export class PluginError extends Error {
+  override name = 'PluginError'
+  /** The plugin's name (or library path when it could not be loaded). */
+  readonly plugin: string
+  /** The host's code, e.g. `plugin_init_failed`, `plugin_zero_events`, `plugin_crashed`. */
+  readonly code: string
+  /** The plugin's own `get_last_error` text, when it gave one. */
+  readonly pluginMessage?: string
+  /** The event being processed, when known. */
+  readonly evtnum?: number
+  /** For crashes: the process id of the plugin host that died. */
+  readonly pid?: number
+
+  constructor(message: string, plugin: string, code: string, extra: {pluginMessage?: string; evtnum?: number; pid?: number} = {}) {
+    super(message)
+    this.plugin = plugin
+    this.code = code
+    this.pluginMessage = extra.pluginMessage
+    this.evtnum = extra.evtnum
+    this.pid = extra.pid
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {name: this.name, code: this.code, message: this.message, plugin: this.plugin, pluginMessage: this.pluginMessage, evtnum: this.evtnum}
+  }
+}
+
+/** A golden file is malformed or belongs to another capture (exit code 3, like a bad capture). */
+export class GoldenError extends Error {
+  override name = 'GoldenError'
+  readonly fileName: string
+  readonly evtnum?: number
+  constructor(message: string, fileName: string, evtnum?: number) {
+    super(message)
+    this.fileName = fileName
+    this.evtnum = evtnum
+  }
+  toJSON(): Record<string, unknown> {
+    return {name: this.name, message: this.message, fileName: this.fileName, evtnum: this.evtnum}
+  }
+}
+
+/** Turns an engine error into the matching JS error class. */
+export function engineError(e: NativeEngineError): Error {
+  const evtnum = e.evtnum ?? undefined
+  const suffix = evtnum !== undefined && !e.message.includes('evt.num') ? ` (at evt.num ${evtnum})` : ''
+  switch (e.kind) {
+    case 'PLUGIN':
+      return new PluginError(e.message + suffix, e.plugin ?? 'unknown plugin', e.code ?? 'plugin_fault', {pluginMessage: e.pluginMessage ?? undefined, evtnum})
+    case 'CAPTURE':
+    case 'IO':
+      return new ScapError({code: e.code ?? (e.kind === 'IO' ? 'IO' : 'TRUNCATED'), message: e.message.replace(/^[^:]*: /, '').replace(/ at byte offset \d+$/, ''), offset: e.offset ?? 0}, e.file ?? '', evtnum !== undefined ? evtnum - 1 : undefined)
+    case 'GOLDEN':
+      return new GoldenError(e.message + suffix, e.file ?? '', evtnum)
+    default:
+      return new UsageError(e.message)
+  }
+}

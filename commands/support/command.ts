@@ -2,7 +2,7 @@
 // (human text, or JSON with --json) and into the documented exit codes.
 import {Command, Flags} from '@oclif/core'
 
-import {ScapError, UsageError} from '../../src/errors.js'
+import {GoldenError, PluginError, ScapError, UsageError} from '../../src/errors.js'
 import {EXIT} from './exit-codes.js'
 import {toJson} from './output.js'
 
@@ -51,13 +51,16 @@ function isParseError(err: unknown): boolean {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError || isParseError(err)) return EXIT.USAGE
   if (err instanceof ScapError) return err.code === 'IO' ? EXIT.IO : EXIT.CAPTURE
+  if (err instanceof PluginError) return EXIT.PLUGIN
+  if (err instanceof GoldenError) return EXIT.CAPTURE
   const code = (err as {code?: string})?.code
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOSPC') return EXIT.IO
   return EXIT.FAILED
 }
 
 function describeError(err: unknown): unknown {
-  if (err instanceof ScapError) return err.toJSON()
+  const withJson = err as {toJSON?: () => unknown}
+  if (err instanceof Error && typeof withJson.toJSON === 'function') return withJson.toJSON()
   if (err instanceof Error) return {name: err.name, message: err.message}
   return {message: String(err)}
 }

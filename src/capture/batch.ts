@@ -61,12 +61,20 @@ export interface DecodedEvent {
 export class EventBatch {
   readonly buffer: Buffer
   readonly count: number
+  /** @internal Typed views over the buffer: records are 8-byte aligned, so u16/u32 fields at
+   * even/4-aligned positions are read without DataView calls. */
+  readonly u16: Uint16Array
+  /** @internal */ readonly u32: Uint32Array
   /** @internal */ readonly view: DataView
 
   constructor(buffer: Buffer, count: number) {
-    this.buffer = buffer
+    // Native batches are malloc'd (aligned); copy the rare unaligned buffer a caller builds.
+    const aligned = buffer.byteOffset % 8 === 0 ? buffer : Buffer.from(new Uint8Array(buffer))
+    this.buffer = aligned
     this.count = count
-    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength)
+    this.u16 = new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 1)
+    this.u32 = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 2)
+    this.view = new DataView(aligned.buffer, aligned.byteOffset, aligned.byteLength)
   }
 
   /** Byte positions of the records, in order. */
@@ -75,7 +83,7 @@ export class EventBatch {
     let at = 0
     for (let i = 0; i < this.count; i++) {
       out[i] = at
-      at += this.view.getUint32(at, true)
+      at += this.u32[at >> 2]
     }
     return out
   }
@@ -85,21 +93,24 @@ export class EventBatch {
     let at = 0
     for (let i = 0; i < this.count; i++) {
       yield new EventView(this, at)
-      at += this.view.getUint32(at, true)
+      at += this.u32[at >> 2]
     }
   }
 
   /** Calls `fn` with one reused cursor moved over every event: the fastest way through. */
   forEach(fn: (event: EventView) => void): void {
     const cursor = new EventView(this, 0)
+    const u32 = this.u32
     let at = 0
     for (let i = 0; i < this.count; i++) {
       cursor.at = at
       fn(cursor)
-      at += this.view.getUint32(at, true)
+      at += u32[at >> 2]
     }
   }
 }
+
+const TWO_32 = 4294967296
 
 /** A lazily decoded event inside a batch. */
 export class EventView {
@@ -109,47 +120,62 @@ export class EventView {
     public at: number,
   ) {}
 
+  /** u32 at an even (not necessarily 4-aligned) position. */
+  private u32at(pos: number): number {
+    const u16 = this.batch.u16
+    return u16[pos >> 1] + u16[(pos >> 1) + 1] * 65536
+  }
+
   get evtnum(): number {
-    return Number(this.batch.view.getBigUint64(this.at + 8, true))
+    const u32 = this.batch.u32
+    const i = (this.at + 8) >> 2
+    return u32[i] + u32[i + 1] * TWO_32
   }
   get offset(): number {
-    return Number(this.batch.view.getBigUint64(this.at + 16, true))
+    const u32 = this.batch.u32
+    const i = (this.at + 16) >> 2
+    return u32[i] + u32[i + 1] * TWO_32
   }
   get blockType(): number {
-    return this.batch.view.getUint32(this.at + 4, true)
+    return this.batch.u32[(this.at + 4) >> 2]
   }
   get flags(): number {
-    return this.batch.view.getUint32(this.at + 24, true)
+    return this.batch.u32[(this.at + 24) >> 2]
   }
   get cpuid(): number {
-    return this.batch.view.getUint16(this.at + 28, true)
+    return this.batch.u16[(this.at + 28) >> 1]
   }
   get section(): number {
-    return this.batch.view.getUint16(this.at + 30, true)
+    return this.batch.u16[(this.at + 30) >> 1]
   }
   /** Nanoseconds since the epoch. */
   get ts(): bigint {
     return this.batch.view.getBigUint64(this.at + EVENT, true)
+  }
+  /** Nanoseconds since the epoch as a number (exact below 2^53 ns, i.e. before 1970 + 104 days;
+   * otherwise rounded to about 256 ns): for arithmetic where bigint costs too much. */
+  get tsNumber(): number {
+    const u32 = this.batch.u32
+    const i = (this.at + EVENT) >> 2
+    return u32[i] + u32[i + 1] * TWO_32
   }
   get tid(): bigint {
     return this.batch.view.getBigUint64(this.at + EVENT + 8, true)
   }
   /** Length of the event in the v2 layout (header, lengths and data). */
   get length(): number {
-    return this.batch.view.getUint32(this.at + EVENT + 16, true)
+    return this.batch.u32[(this.at + EVENT + 16) >> 2]
   }
   get type(): number {
-    return this.batch.view.getUint16(this.at + EVENT + 20, true)
+    return this.batch.u16[(this.at + EVENT + 20) >> 1]
   }
   get nparams(): number {
-    return this.batch.view.getUint32(this.at + EVENT + 22, true)
+    return this.u32at(this.at + EVENT + 22)
   }
 
   paramLength(i: number): number {
     const lens = this.at + EVENT + EVENT_HEADER
-    return hasLargePayload(this.type)
-      ? this.batch.view.getUint32(lens + i * 4, true)
-      : this.batch.view.getUint16(lens + i * 2, true)
+    return hasLargePayload(this.type) ? this.u32at(lens + i * 4) : this.batch.u16[(lens >> 1) + i]
   }
 
   /** The i-th parameter's bytes (a view into the batch, not a copy), or undefined. */
@@ -177,13 +203,20 @@ export class EventView {
 
   /** For plugin events (type 322): the id of the plugin that produced it. */
   get pluginId(): number | undefined {
-    if (this.type !== PLUGIN_EVENT || this.nparams < 2 || this.paramLength(0) !== 4) return undefined
-    return this.batch.view.getUint32(this.at + EVENT + EVENT_HEADER + this.nparams * 4, true)
+    if (this.type !== PLUGIN_EVENT) return undefined
+    const n = this.nparams
+    const lens = this.at + EVENT + EVENT_HEADER
+    if (n < 2 || this.u32at(lens) !== 4) return undefined
+    return this.u32at(lens + n * 4)
   }
 
   /** For plugin events (type 322): the plugin's payload (a view into the batch). */
   get payload(): Buffer | undefined {
-    return this.pluginId === undefined ? undefined : this.param(1)
+    if (this.pluginId === undefined) return undefined
+    const n = this.nparams
+    const lens = this.at + EVENT + EVENT_HEADER
+    const start = lens + n * 4 + 4
+    return this.batch.buffer.subarray(start, start + this.u32at(lens + 4))
   }
 
   /** For async events (type 402): plugin id, event name and data. */

@@ -94,7 +94,9 @@ impl EngineError {
         } else {
             EngineErrorKind::Usage
         };
-        let mut e = Self::new(kind, format!("plugin '{plugin}': {}", err.message));
+        // The host's messages usually name the plugin already.
+        let message = if err.message.contains(&format!("'{plugin}'")) { err.message.clone() } else { format!("plugin '{plugin}': {}", err.message) };
+        let mut e = Self::new(kind, message);
         e.plugin = Some(plugin.to_string());
         e.plugin_message = err.plugin_message;
         e.detail_code = Some(err.kind.code().to_string());

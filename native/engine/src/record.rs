@@ -99,10 +99,7 @@ impl Recorder {
     /// Loads, validates and initializes every plugin, opens the sources, creates the capture
     /// and the (temporary) golden file.
     pub fn start(opts: &RecordOptions) -> Result<Recorder, EngineError> {
-        if opts.sources.is_empty() {
-            return Err(EngineError::usage("record needs at least one source plugin"));
-        }
-        let session = Session::for_recording(&opts.sources, &opts.extractors, &opts.fields)?;
+        let session = Session::for_recording(&opts.sources, &opts.extractors, &opts.plugins, &opts.fields)?;
         let mut states = Vec::with_capacity(session.plugins.len());
         for p in &session.plugins {
             let mut state = p.plugin.init(&p.config).map_err(|e| EngineError::plugin(p.name(), e))?;

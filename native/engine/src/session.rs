@@ -85,10 +85,21 @@ pub fn load_plugin(spec: &PluginSpec) -> Result<(Plugin, String), EngineError> {
 
 impl Session {
     /// A recording session: `sources` then `extractors`, default columns plus `fields`.
-    pub fn for_recording(sources: &[PluginSpec], extractors: &[PluginSpec], fields: &[String]) -> Result<Session, EngineError> {
+    /// `auto` plugins are sources if they can source events, extractors otherwise.
+    pub fn for_recording(sources: &[PluginSpec], extractors: &[PluginSpec], auto: &[PluginSpec], fields: &[String]) -> Result<Session, EngineError> {
         let mut s = Session { plugins: Vec::new(), columns: Vec::new(), sources: HashMap::new() };
         for (spec, role) in sources.iter().map(|p| (p, Role::Source)).chain(extractors.iter().map(|p| (p, Role::Extractor))) {
             s.add_plugin(spec, role)?;
+        }
+        for spec in auto {
+            s.add_plugin(spec, Role::Extractor)?;
+            let last = s.plugins.last_mut().expect("just added");
+            if last.plugin.info().capabilities.sourcing {
+                last.role = Role::Source;
+            }
+        }
+        if !s.plugins.iter().any(|p| p.role == Role::Source) {
+            return Err(EngineError::usage("record needs at least one source plugin (a plugin with the event sourcing capability)"));
         }
         for p in &s.plugins {
             if p.role == Role::Source && !p.plugin.info().capabilities.sourcing {

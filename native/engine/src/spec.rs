@@ -17,11 +17,16 @@ pub struct PluginSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RecordOptions {
-    /// Source plugins to run (at least one), in this order.
+    /// Source plugins to run, in this order.
+    #[serde(default)]
     pub sources: Vec<PluginSpec>,
     /// Extractor plugins whose fields are recorded too.
     #[serde(default)]
     pub extractors: Vec<PluginSpec>,
+    /// Plugins whose role is decided by their capabilities (a Falco-style config's list):
+    /// those with event sourcing are sources, the others extractors.
+    #[serde(default)]
+    pub plugins: Vec<PluginSpec>,
     /// Fields to extract with an argument, e.g. `dummy.divisible[3]` (fields that require an
     /// argument are recorded only when named here).
     #[serde(default)]

@@ -30,6 +30,7 @@ fn record(lib: &str, out: &str, fields: &[&str], max: Option<u64>) -> scap_engin
     let opts = RecordOptions {
         sources: vec![spec(lib, r#"{"seed": 7}"#, r#"{"start": 1, "maxEvents": 500}"#)],
         extractors: vec![],
+        plugins: vec![],
         fields: fields.iter().map(|s| s.to_string()).collect(),
         output: out.into(),
         compression: None,

@@ -1,0 +1,25 @@
+import {Args} from '@oclif/core'
+
+import {inspectPluginIsolated} from '../../src/engine/run.js'
+import {ScaptoolCommand, type Outcome} from '../support/command.js'
+import {EXIT, EXIT_CODES_HELP} from '../support/exit-codes.js'
+import {fieldRows} from '../support/fields.js'
+import {table} from '../support/output.js'
+
+export default class PluginFields extends ScaptoolCommand {
+  static summary = 'List the fields a plugin exports: name, type, argument, list, description.'
+
+  static description = `Loads the plugin (in a child process) and prints its fields as the framework parsed them.
+
+${EXIT_CODES_HELP}`
+
+  static examples = ['<%= config.bin %> plugin fields fixtures/plugins/build/go/libdummy.so', '<%= config.bin %> plugin fields libdummyx.so --json']
+
+  static args = {library: Args.string({description: 'Plugin shared library (.so)', required: true})}
+
+  protected async execute(): Promise<Outcome> {
+    const {args} = await this.parse(PluginFields)
+    const {info} = await inspectPluginIsolated(args.library)
+    return {data: info.fields, text: table(fieldRows(info.fields), ''), exitCode: EXIT.OK}
+  }
+}

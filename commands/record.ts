@@ -1,0 +1,128 @@
+import {Flags} from '@oclif/core'
+
+import {record} from '../src/engine/run.js'
+import type {RecordProgress, RecordSummary} from '../src/engine/record.js'
+import {PluginError, UsageError} from '../src/errors.js'
+import {summarizeCapture} from '../src/capture/summary.js'
+import {rmSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
+import {ScaptoolCommand, type Outcome} from './support/command.js'
+import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
+import {bytes, thousands} from './support/output.js'
+import {openParamsFlag, parseDuration, pluginFlags, pluginRuns} from './support/plugins.js'
+import {Progress} from './support/progress.js'
+
+export default class Record extends ScaptoolCommand {
+  static summary = 'Run source plugins live; write a capture and the golden file of every field value.'
+
+  static description = `Runs the source plugins (--plugin, or the plugins: list of a Falco-style -c file) until EOF,
+--max-events or --duration (Ctrl-C stops cleanly and keeps everything so far). Every event goes
+to a libscap-compatible capture (-o; .gz or .zst compress it), flushed per batch. For every
+event, every field of every loaded plugin that applies to it (its own fields, and those of
+--extractor plugins for its source) is extracted during the live run and written to the golden
+file (<output>.golden by default): one line per event, renamed into place only when complete.
+Fields that require an argument are recorded when named with --field.
+
+Plugins run in a child process: a crashing plugin is reported with the event it crashed on.
+
+${EXIT_CODES_HELP}`
+
+  static examples = [
+    "<%= config.bin %> record -p fixtures/plugins/build/go/libdummy.so --init-config '{\"jitter\": 10}' --open-params '{\"start\": 1, \"maxEvents\": 1000}' --field 'dummy.divisible[3]' -o dummy.scap",
+    '<%= config.bin %> record -c falco.yaml -o live.scap.gz --duration 30s',
+    "<%= config.bin %> record -p libdummy_c.so --extractor libdummyx.so -n 100 -o small.scap --json",
+  ]
+
+  static flags = {
+    ...pluginFlags,
+    ...openParamsFlag,
+    extractor: Flags.string({char: 'x', multiple: true, description: 'Extractor plugin whose fields are recorded too (repeatable)', helpValue: 'lib.so'}),
+    'extractor-config': Flags.string({multiple: true, description: 'Init config of the --extractor at the same position', helpValue: 'JSON'}),
+    field: Flags.string({char: 'f', multiple: true, description: "A field with its argument to record, e.g. 'dummy.divisible[3]' (repeatable)"}),
+    output: Flags.string({char: 'o', required: true, description: 'Capture to write (.gz: gzip, .zst: zstd)', helpValue: 'out.scap'}),
+    compression: Flags.string({options: ['none', 'gzip', 'zstd'], description: 'Capture compression (default: from the output name)'}),
+    golden: Flags.string({description: 'Golden file to write (default <output>.golden)', helpValue: 'PATH'}),
+    'no-golden': Flags.boolean({description: 'Write no golden file'}),
+    'max-events': Flags.integer({char: 'n', min: 1, description: 'Stop after this many events'}),
+    duration: Flags.string({char: 'd', description: 'Stop after this long (e.g. 30s, 500ms, 2m)'}),
+  }
+
+  protected async execute(): Promise<Outcome> {
+    const {flags} = await this.parse(Record)
+    const runs = pluginRuns(flags)
+    if (runs.length === 0) throw new UsageError('name at least one source plugin: --plugin lib.so, or -c falco.yaml')
+    const extractorConfigs = flags['extractor-config'] ?? []
+    const extractors = (flags.extractor ?? []).map((path, i) => ({path, initConfig: extractorConfigs[i] ?? ''}))
+    if (extractorConfigs.length > extractors.length) throw new UsageError(`${extractorConfigs.length} --extractor-config for ${extractors.length} --extractor`)
+    const progress = new Progress('recording')
+    const stopper = new AbortController()
+    let interrupts = 0
+    const onSigint = () => {
+      interrupts++
+      if (interrupts === 1) {
+        stopper.abort()
+        process.stderr.write('\nstopping (Ctrl-C again to kill)...\n')
+      } else process.exit(130)
+    }
+    process.on('SIGINT', onSigint)
+    let summary: RecordSummary
+    try {
+      summary = await record(
+        {
+          // Flags name sources explicitly; a -c list is sorted by capability.
+          sources: flags.plugin ? runs.slice(0, flags.plugin.length) : [],
+          extractors,
+          plugins: flags.plugin ? runs.slice(flags.plugin.length) : runs,
+          fields: flags.field,
+          output: flags.output,
+          compression: flags.compression as 'none' | 'gzip' | 'zstd' | undefined,
+          golden: flags['no-golden'] ? '' : flags.golden,
+          maxEvents: flags['max-events'],
+          durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
+        },
+        {onProgress: (p) => progress.update(p.events, flags['max-events'] ?? 0, detail(p)), signal: stopper.signal},
+      )
+    } catch (err) {
+      const partial = (err as {partial?: RecordSummary}).partial
+      if (partial) {
+        process.stderr.write(`kept ${thousands(partial.events)} events: ${partial.capture}${partial.golden ? ` and ${partial.golden}` : ''}\n`)
+      } else if (err instanceof PluginError && err.code === 'plugin_crashed') {
+        await reportAfterCrash(flags.output, flags['no-golden'] ? undefined : (flags.golden ?? `${flags.output}.golden`), err.pid)
+      }
+      throw err
+    } finally {
+      progress.finish()
+      process.off('SIGINT', onSigint)
+    }
+    return {data: summary, text: describe(summary), exitCode: EXIT.OK}
+  }
+}
+
+/** After the plugin host crashed: say what the capture kept, and remove the golden file's
+ * temporary (no golden file is better than a partial one). */
+async function reportAfterCrash(output: string, golden: string | undefined, pid: number | undefined): Promise<void> {
+  if (golden && pid !== undefined) rmSync(join(dirname(golden), `.${basename(golden)}.tmp-${pid}`), {force: true})
+  const s = await summarizeCapture(output).catch(() => undefined)
+  if (s) process.stderr.write(`the capture keeps ${thousands(s.events)} complete events: ${output}; no golden file was written\n`)
+}
+
+function detail(p: RecordProgress): string {
+  const rate = p.elapsedMs > 0 ? ` ${thousands(Math.round((p.events * 1000) / p.elapsedMs))}/s` : ''
+  const plugin = p.sources.map((s) => (s.percent !== null ? `${s.plugin} ${s.percent.toFixed(1)}%${s.text ? ` ${s.text}` : ''}` : '')).filter(Boolean).join(' ')
+  return `${thousands(p.events)} events${rate}${plugin ? ` · ${plugin}` : ''}`
+}
+
+function describe(s: RecordSummary): string {
+  const secs = s.progress.elapsedMs / 1000
+  const lines = [
+    `recorded ${thousands(s.events)} events in ${secs.toFixed(2)} s (${thousands(Math.round(s.events / Math.max(secs, 0.001)))}/s), ended by ${s.progress.reason ?? 'eof'}`,
+    `capture  ${s.capture} (${bytes(s.bytes)} uncompressed)`,
+    `golden   ${s.golden ?? '(none)'}${s.golden ? ` (${s.columns.length} columns: ${s.columns.join(', ')})` : ''}`,
+  ]
+  for (const p of s.plugins) {
+    lines.push(`plugin   ${p.name} ${p.version} (API ${p.generation}, ${p.role}): ${p.columns.length ? p.columns.join(', ') : 'no fields recorded'}`)
+    for (const f of p.skippedFields) lines.push(`         not recorded: ${f} needs an argument (use --field '${f}[...]')`)
+  }
+  if (s.progress.timeouts > 0) lines.push(`waited out ${thousands(s.progress.timeouts)} TIMEOUT answers`)
+  return lines.join('\n')
+}

@@ -1,0 +1,126 @@
+import {randomInt} from 'node:crypto'
+import {writeFileSync} from 'node:fs'
+
+import {Args, Flags} from '@oclif/core'
+
+import {replay} from '../src/engine/run.js'
+import type {ReplayResult} from '../src/engine/replay.js'
+import {UsageError} from '../src/errors.js'
+import {ScaptoolCommand, type Outcome} from './support/command.js'
+import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
+import {replayJunit} from './support/junit.js'
+import {table, thousands} from './support/output.js'
+import {pluginFlags, pluginRuns} from './support/plugins.js'
+import {Progress} from './support/progress.js'
+
+export default class Replay extends ScaptoolCommand {
+  static summary = 'Replay a capture through plugins and prove every field returns the live run\'s value.'
+
+  static description = `Reads the capture back through the plugins (fresh states) and compares every field with the
+golden file written by 'record' (<capture>.golden by default). Then extracts again in reverse
+order and in a shuffled order (seed printed), each with a fresh plugin state, and reports fields
+whose value depends on what the plugin saw before (the guide's max_sample anti-pattern).
+
+When a replaying plugin has another version than the recorded one, the differences are
+classified (fields added, removed, changed; values changed) and the version bump is judged by
+the guide's semver rule: new fields need at least a minor bump, removed or changed fields (or
+changed values) a major one. A bump smaller than the changes require fails the replay; the
+changes of an honestly bumped plugin are reported, not failed.
+
+Without a golden file, replay still extracts and runs the order checks; --update writes the
+golden file from this replay (a snapshot update). A capture recorded with one plugin API
+generation replays with a build of another (plugins are matched by name, else by fields).
+
+EXIT CODES
+  0  every field matches the live run, no field depends on history, every version bump is honest
+  1  mismatches, history-dependent fields, or a dishonest version bump (details printed)
+  2  usage error
+  3  the capture (or golden file) is unreadable, corrupt, truncated, or belongs to another capture
+  4  a plugin failed or crashed (named, with the event)
+  5  I/O error
+
+${EXIT_CODES_HELP.split('\n')[0]} are shared by every command.`
+
+  static examples = [
+    '<%= config.bin %> replay dummy.scap -p fixtures/plugins/build/go/libdummy.so',
+    '<%= config.bin %> replay dummy.scap -p libdummy.so --junit replay.xml --json',
+    '<%= config.bin %> replay dummy.scap -p libdummy-1.1.0.so   # judges the version bump',
+    '<%= config.bin %> replay new.scap -p libdummy.so --update  # writes new.scap.golden',
+  ]
+
+  static args = {
+    capture: Args.string({description: 'Capture to replay', required: true}),
+  }
+
+  static flags = {
+    ...pluginFlags,
+    golden: Flags.string({char: 'g', description: 'Golden file (default: <capture>.golden)', helpValue: 'PATH'}),
+    update: Flags.boolean({description: 'Write the golden file from this replay instead of comparing'}),
+    field: Flags.string({char: 'f', multiple: true, description: "Field with argument to extract when there is no golden file, e.g. 'dummy.divisible[3]'"}),
+    'no-reverse': Flags.boolean({description: 'Skip the reverse-order pass'}),
+    'shuffle-seed': Flags.integer({description: 'Seed of the shuffled-order pass (default: random, printed)'}),
+    'no-shuffle': Flags.boolean({description: 'Skip the shuffled-order pass'}),
+    details: Flags.integer({default: 20, min: 0, description: 'Mismatches shown in detail (the rest are counted per field)'}),
+    junit: Flags.string({description: 'Also write a JUnit XML report here (for CI dashboards)', helpValue: 'FILE'}),
+    threads: Flags.integer({default: 0, min: 0, description: 'Extraction threads when the plugins allow concurrent states (0: one per core)'}),
+    window: Flags.integer({default: 65536, min: 1, description: 'Events per window of the order checks (memory bound)'}),
+  }
+
+  protected async execute(): Promise<Outcome> {
+    const {args, flags} = await this.parse(Replay)
+    const plugins = pluginRuns(flags)
+    if (plugins.length === 0) throw new UsageError('name the plugins to replay with: --plugin lib.so (repeatable), or -c falco.yaml')
+    const seed = flags['no-shuffle'] ? null : (flags['shuffle-seed'] ?? randomInt(2 ** 31))
+    const progress = new Progress('replaying')
+    let result: ReplayResult
+    try {
+      result = await replay(
+        {
+          capture: args.capture,
+          plugins,
+          golden: flags.golden,
+          update: flags.update,
+          fields: flags.field,
+          reverse: !flags['no-reverse'],
+          shuffleSeed: seed,
+          maxDetails: flags.details,
+          threads: flags.threads,
+          window: flags.window,
+        },
+        {onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events`)},
+      )
+    } finally {
+      progress.finish()
+    }
+    if (flags.junit) writeFileSync(flags.junit, replayJunit(result))
+    return {data: result, text: render(result), exitCode: result.passed ? EXIT.OK : EXIT.FAILED}
+  }
+}
+
+function render(r: ReplayResult): string {
+  const lines: string[] = []
+  const plugins = r.plugins.map((p) => `${p.name} ${p.version} (API ${p.generation})`).join(', ')
+  lines.push(`replayed ${r.capture}: ${thousands(r.events)} events with ${plugins}`)
+  const recorded = (r.recordedPlugins ?? []).map((p) => `${p.name} ${p.version}`).join(', ')
+  lines.push(r.golden ? `golden   ${r.golden} (recorded with ${recorded})` : r.updated ? `golden   written: ${r.updated}` : 'golden   none: nothing to compare (use --update to write one)')
+  const orders = ['forward', r.reverse ? 'reverse' : '', r.shuffleSeed !== null ? `shuffled (seed ${r.shuffleSeed})` : ''].filter(Boolean)
+  lines.push(`orders   ${orders.join(', ')}; ${r.threads} thread${r.threads === 1 ? '' : 's'}; ${(r.progress.elapsedMs / 1000).toFixed(2)} s`)
+  const rows = [['column', 'plugin', 'compared', 'mismatches', 'history', 'values/absent/errors/n.a.']]
+  for (const c of r.columns) {
+    const history = c.reverseDifferences + c.shuffleDifferences > 0 ? `reverse ${c.reverseDifferences}, shuffle ${c.shuffleDifferences}` : '-'
+    rows.push([c.column, c.plugin ?? '(none)', r.golden ? thousands(c.compared) : '-', r.golden ? thousands(c.mismatches) : '-', history, `${c.values}/${c.absent}/${c.errors}/${c.notApplicable}`])
+  }
+  lines.push(table(rows))
+  if (r.mismatches.length > 0) {
+    const total = r.columns.reduce((n, c) => n + c.mismatches, 0)
+    lines.push(`mismatches (${r.mismatches.length} of ${thousands(total)} shown)`)
+    for (const m of r.mismatches) lines.push(`  evt.num ${m.evtnum} ${m.column}: expected ${m.expected}, got ${m.actual}`)
+  }
+  if (r.historyDependent.length > 0) {
+    lines.push(`history-dependent fields: ${r.historyDependent.join(', ')} (values depend on the events extracted before)`)
+    for (const d of r.orderDifferences.slice(0, 10)) lines.push(`  evt.num ${d.evtnum} ${d.column}: ${d.forward} in capture order, ${d.other} in ${d.order} order`)
+  }
+  for (const u of r.upgrades) lines.push(`upgrade  ${u.plugin}: ${u.explanation} → ${u.honest ? 'honest' : 'DISHONEST'}`)
+  lines.push(r.passed ? 'PASS' : `FAIL\n${r.failures.map((f) => `  - ${f}`).join('\n')}`)
+  return lines.join('\n')
+}

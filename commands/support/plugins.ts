@@ -1,0 +1,57 @@
+// Plugin selection flags shared by record, replay and print: `--plugin lib.so` with its
+// `--init-config` / `--open-params` given at the same position, or a Falco-style `-c` file.
+import {Flags} from '@oclif/core'
+
+import type {PluginRun} from '../../src/engine/record.js'
+import {UsageError} from '../../src/errors.js'
+import {readFalcoConfig} from '../../src/plugin/falco-config.js'
+
+export const pluginFlags = {
+  plugin: Flags.string({
+    char: 'p',
+    multiple: true,
+    description: 'Plugin shared library (repeatable)',
+    helpValue: 'lib.so',
+  }),
+  'init-config': Flags.string({
+    multiple: true,
+    description: 'Init config of the --plugin at the same position (JSON text, as the plugin expects)',
+    helpValue: 'JSON',
+  }),
+  config: Flags.string({
+    char: 'c',
+    description: 'Falco-style YAML file with a plugins: list (name, library_path, init_config, open_params) and load_plugins',
+    helpValue: 'falco.yaml',
+  }),
+}
+
+export const openParamsFlag = {
+  'open-params': Flags.string({
+    multiple: true,
+    description: 'Open params of the --plugin at the same position',
+    helpValue: 'TEXT',
+  }),
+}
+
+/** Plugins named on the command line, paired with their configs by position, then those of -c. */
+export function pluginRuns(flags: {plugin?: string[]; 'init-config'?: string[]; 'open-params'?: string[]; config?: string}): PluginRun[] {
+  const plugins = flags.plugin ?? []
+  const configs = flags['init-config'] ?? []
+  const params = flags['open-params'] ?? []
+  if (configs.length > plugins.length) throw new UsageError(`${configs.length} --init-config for ${plugins.length} --plugin: give them in the same order`)
+  if (params.length > plugins.length) throw new UsageError(`${params.length} --open-params for ${plugins.length} --plugin: give them in the same order`)
+  const runs: PluginRun[] = plugins.map((path, i) => ({path, initConfig: configs[i] ?? '', openParams: params[i] ?? ''}))
+  if (flags.config) {
+    for (const p of readFalcoConfig(flags.config).plugins) runs.push({path: p.libraryPath, initConfig: p.initConfig, openParams: p.openParams})
+  }
+  return runs
+}
+
+/** `10s`, `500ms`, `2m`, `1h` or plain seconds → milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim())
+  if (!m) throw new UsageError(`--duration ${JSON.stringify(text)}: expected a number with ms, s, m or h (e.g. 30s)`)
+  const n = Number(m[1])
+  const unit = {ms: 1, s: 1000, m: 60_000, h: 3_600_000}[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  return Math.round(n * unit)
+}

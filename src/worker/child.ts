@@ -1,0 +1,37 @@
+// The child process that hosts plugins for a run: a crashing plugin kills this process, not
+// scaptool, and the crash record (a small shared file) tells the parent where it happened.
+import {inspectPlugin} from '../plugin/inspect.js'
+import {recordInProcess} from '../engine/record.js'
+import {replayInProcess} from '../engine/replay.js'
+import {native} from '../native.js'
+import {serializeError, type FromChild, type Job, type ToChild} from './protocol.js'
+
+const send = (m: FromChild) => process.send!(m)
+const stop = new AbortController()
+
+// Ctrl-C reaches the whole process group: stop gracefully, like an explicit stop request.
+process.on('SIGINT', () => stop.abort())
+process.on('SIGTERM', () => stop.abort())
+
+async function run(job: Job): Promise<unknown> {
+  switch (job.kind) {
+    case 'inspect':
+      return inspectPlugin(job.path, {initConfig: job.initConfig})
+    case 'record':
+      return recordInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress}), signal: stop.signal})
+    case 'replay':
+      return replayInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress})})
+  }
+}
+
+process.on('message', (msg: ToChild) => {
+  if (msg.type === 'stop') {
+    stop.abort()
+    return
+  }
+  native.installCrashRecorder(msg.crashFile)
+  run(msg.job).then(
+    (result) => send({type: 'result', result}),
+    (err) => send({type: 'error', error: serializeError(err)}),
+  ).finally(() => process.disconnect())
+})
