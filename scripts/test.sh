@@ -18,7 +18,7 @@ if ! npm run -s build >"$logs/build.log" 2>&1; then
 fi
 
 echo "== cargo test (native/)"
-cargo test --manifest-path native/Cargo.toml --workspace --release 2>&1 | tee "$logs/cargo.log" | grep -E "^test result|FAILED|panicked" || true
+cargo test --manifest-path native/Cargo.toml --workspace --release -- --include-ignored 2>&1 | tee "$logs/cargo.log" | grep -E "^test result|FAILED|panicked" || true
 while read -r p f; do add "$p" "$f"; done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$logs/cargo.log")
 grep -q "^test result" "$logs/cargo.log" || add 0 1
 

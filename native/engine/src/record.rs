@@ -73,6 +73,13 @@ pub struct RecordSummary {
     pub progress: RecordProgress,
 }
 
+/// What one poll of a source gave.
+enum Polled {
+    Events,
+    Timeout,
+    Eof,
+}
+
 pub struct Recorder {
     session: Session,
     states: Vec<Option<PluginState>>,
@@ -180,17 +187,18 @@ impl Recorder {
                 break;
             }
             let mut got_events = false;
-            let mut any_open = false;
+            let mut timed_out = false;
             for pi in 0..self.session.plugins.len() {
                 if self.session.plugins[pi].role != Role::Source || self.source_done[pi] || self.progress.done {
                     continue;
                 }
-                any_open = true;
-                if self.poll_source(pi)? {
-                    got_events = true;
+                match self.poll_source(pi)? {
+                    Polled::Events => got_events = true,
+                    Polled::Timeout => timed_out = true,
+                    Polled::Eof => {}
                 }
             }
-            if !any_open {
+            if !got_events && !timed_out {
                 self.end("eof");
             } else if !got_events && !self.progress.done {
                 self.progress.timeouts += 1;
@@ -201,17 +209,17 @@ impl Recorder {
         Ok(self.progress.clone())
     }
 
-    /// One `next_batch` of source `pi`; true if it delivered events.
-    fn poll_source(&mut self, pi: usize) -> Result<bool, EngineError> {
+    /// One `next_batch` of source `pi`.
+    fn poll_source(&mut self, pi: usize) -> Result<Polled, EngineError> {
         self.batch.clear();
         let name = self.session.plugins[pi].name().to_string();
         let state = self.states[pi].as_mut().expect("source state");
         let status = state.next_batch(&mut self.batch).map_err(|e| EngineError::plugin(&name, e).at_event(self.next_evtnum))?;
         match status {
-            BatchStatus::Timeout => Ok(false),
+            BatchStatus::Timeout => Ok(Polled::Timeout),
             BatchStatus::Eof => {
                 self.source_done[pi] = true;
-                Ok(false)
+                Ok(Polled::Eof)
             }
             BatchStatus::Events(_) => {
                 let mut n = self.batch.len();
@@ -224,7 +232,7 @@ impl Recorder {
                 }
                 self.write_events(n)?;
                 self.source_events[pi] += n as u64;
-                Ok(n > 0)
+                Ok(Polled::Events)
             }
         }
     }

@@ -63,6 +63,8 @@ enum State {
 pub struct ScapReader {
     src: Box<dyn Read + Send>,
     compression: Compression,
+    /// Size the window starts at and shrinks back to.
+    window: usize,
     file_size: u64,
     buf: Vec<u8>,
     /// Window of valid bytes: `buf[start..end]`.
@@ -78,8 +80,6 @@ pub struct ScapReader {
     state: State,
     section: u32,
     sections: u32,
-    events_seen: u64,
-    dropped_seen: u64,
     next_evtnum: u64,
 }
 
@@ -89,11 +89,20 @@ impl ScapReader {
     }
 
     pub fn new(input: Input) -> ScapReader {
+        Self::with_window(input, WINDOW)
+    }
+
+    /// A reader with a window of `window` bytes instead of 1 MiB (at least 1). Results never
+    /// depend on it; tests and fuzzing use a tiny one so that blocks straddle refills.
+    #[doc(hidden)]
+    pub fn with_window(input: Input, window: usize) -> ScapReader {
+        let window = window.max(1);
         ScapReader {
             src: input.stream,
             compression: input.compression,
             file_size: input.file_size,
-            buf: vec![0u8; WINDOW],
+            buf: vec![0u8; window],
+            window,
             start: 0,
             end: 0,
             offset: 0,
@@ -103,8 +112,6 @@ impl ScapReader {
             state: State::Start,
             section: 0,
             sections: 0,
-            events_seen: 0,
-            dropped_seen: 0,
             next_evtnum: 1,
         }
     }
@@ -127,6 +134,12 @@ impl ScapReader {
     /// `convert` copies blocks through this, byte for byte.
     pub fn last_block(&self) -> &[u8] {
         &self.buf[self.start..self.start + self.pending]
+    }
+
+    /// Allocated size of the reader's window, for memory checks: it stays at 1 MiB unless a
+    /// block is larger, and shrinks back after one.
+    pub fn buffer_capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Events delivered so far (the last `evt.num`).
@@ -165,34 +178,23 @@ impl ScapReader {
                 }
             };
             // Dropped event types come back as a non-event item: keep looking.
-            if let Some(kept) = self.keeps_event() {
-                if !kept {
+            if let Step::Event { shape } = step {
+                if !event_types::is_known_to_libsinsp(self.pending_event_type(shape)) {
                     continue;
                 }
             }
             return match self.item(step)? {
                 Item::Event(e) => Ok(Some(e)),
-                _ => unreachable!("checked by keeps_event"),
+                _ => unreachable!("dropped types were skipped above"),
             };
         }
     }
 
-    /// For an event block at the start of the window: whether libsinsp would deliver it.
-    fn keeps_event(&mut self) -> Option<bool> {
-        let at = self.start + block::HEADER_LEN;
-        let bytes = &self.buf[self.start..self.start + self.pending];
-        let shape = match block::classify(BlockHeader::read(bytes).block_type) {
-            BlockKind::Event(shape) => shape,
-            _ => return None,
-        };
-        let type_at = at + event::prefix_len(shape) + 20;
-        let event_type = crate::bytes::le_u16(&self.buf, type_at);
-        if event_types::is_known_to_libsinsp(event_type) {
-            Some(true)
-        } else {
-            self.dropped_seen += 1;
-            Some(false)
-        }
+    /// The event type of the event block at the start of the window (its length was checked
+    /// against the minimum, so the 26- or 22-byte event header is there).
+    fn pending_event_type(&self, shape: block::EventBlockShape) -> u16 {
+        let type_at = self.start + block::HEADER_LEN + event::prefix_len(shape) + 20;
+        crate::bytes::le_u16(&self.buf, type_at)
     }
 
     /// Reads the next block into the window, validates it, and says what it is. The returned
@@ -208,6 +210,17 @@ impl ScapReader {
                 return self.at_clean_end();
             }
             if have < block::HEADER_LEN {
+                let (shb, n) = (block::SHB.to_le_bytes(), have.min(4));
+                if self.state == State::Start
+                    && self.src_error.is_none()
+                    && self.buf[self.start..self.start + n] != shb[..n]
+                {
+                    return Err(ScapError::new(
+                        ErrorKind::NotACapture,
+                        self.offset,
+                        format!("not a capture file: {have} bytes that do not start a section header"),
+                    ));
+                }
                 return Err(self.truncated(block::HEADER_LEN, have, "the capture ends inside a block header"));
             }
             let header = BlockHeader::read(&self.buf[self.start..]);
@@ -311,6 +324,12 @@ impl ScapReader {
                 Item::UnknownBlock { offset, block_type: header.block_type, total_len: header.total_len }
             }
             Step::Event { shape } => {
+                // libscap skips types at or above PPM_EVENT_MAX before it looks at (or
+                // validates) anything else in the event.
+                let event_type = self.pending_event_type(shape);
+                if !event_types::is_known_to_libsinsp(event_type) {
+                    return Ok(Item::DroppedEvent { offset, event_type });
+                }
                 let bytes = &self.buf[self.start..self.start + self.pending];
                 let block_type = BlockHeader::read(bytes).block_type;
                 let record = match event::parse(bytes, shape) {
@@ -320,11 +339,6 @@ impl ScapReader {
                         return Err(ScapError::at_block(offset, m));
                     }
                 };
-                if !event_types::is_known_to_libsinsp(record.event_type) {
-                    self.dropped_seen += 1;
-                    return Ok(Item::DroppedEvent { offset, event_type: record.event_type });
-                }
-                self.events_seen += 1;
                 let evtnum = self.next_evtnum;
                 self.next_evtnum += 1;
                 Item::Event(Event { evtnum, offset, block_type, section: self.section, record })
@@ -337,14 +351,27 @@ impl ScapReader {
             // The decoder failed exactly at a block boundary: still a damaged capture.
             return Err(self.truncated(block::HEADER_LEN, 0, "the compressed stream ends early"));
         }
-        if self.events_seen == 0 && self.dropped_seen == 0 {
-            return Err(ScapError::new(
+        match self.state {
+            // Not even a section header: an empty file (or compressed stream), as an
+            // interrupted writer leaves it. libscap: "expecting 8 bytes, read 0".
+            State::Start => Err(ScapError::new(
+                ErrorKind::Truncated,
+                self.offset,
+                "truncated capture: the capture is empty (expecting 8 bytes, read 0)",
+            )),
+            // The last section has no event block. libscap refuses it when it opens the file
+            // or, for a later section, when it restarts the capture on that section.
+            State::Metadata => Err(ScapError::new(
                 ErrorKind::NoEvents,
                 self.offset,
-                "no events in file: libscap refuses a capture without at least one event block",
-            ));
+                if self.sections > 1 {
+                    "no events in the last section: libscap refuses a section without an event block"
+                } else {
+                    "no events in file: libscap refuses a capture without at least one event block"
+                },
+            )),
+            State::Events | State::Done => Ok(None),
         }
-        Ok(None)
     }
 
     /// Makes the whole block of `total_len` bytes available at `buf[start..]`.
@@ -397,20 +424,23 @@ impl ScapReader {
             self.end -= self.start;
             self.start = 0;
             // After a very large block, give the memory back.
-            if self.buf.len() > 4 * WINDOW && wanted <= WINDOW && self.end <= WINDOW {
-                self.buf.truncate(WINDOW);
+            if self.buf.len() > 4 * self.window && wanted <= self.window && self.end <= self.window {
+                self.buf.truncate(self.window);
                 self.buf.shrink_to_fit();
             }
         }
         if self.buf.len() < wanted {
             // Grow in steps as data arrives, so that a corrupt length in a short file costs at
             // most the file's own size.
-            let target = wanted.min(self.buf.len().saturating_mul(2).max(self.end + WINDOW));
-            self.buf.resize(target.max(WINDOW), 0);
+            let target = wanted.min(self.buf.len().saturating_mul(2).max(self.end + self.window)).max(self.window);
+            // Exact reservations: `resize` alone may double the capacity past what the block needs.
+            self.buf.reserve_exact(target.saturating_sub(self.buf.len()));
+            self.buf.resize(target, 0);
         }
         while self.end < wanted && !self.src_eof {
             if self.end == self.buf.len() {
                 let target = wanted.min(self.buf.len().saturating_mul(2));
+                self.buf.reserve_exact(target - self.buf.len());
                 self.buf.resize(target, 0);
             }
             match self.src.read(&mut self.buf[self.end..]) {
