@@ -51,12 +51,15 @@ for t in "${targets[@]}"; do
 done
 echo "fuzz build: $(( $(now) - t0 ))s" >&2
 
+# Seeds cut from the reference captures in ../shared (not committed: regenerated here).
+cargo "${tc[@]}" run -q --release --example gen_seeds >"$logs/seeds.log" 2>&1 || { cat "$logs/seeds.log" >&2; echo "fuzz seeds: FAILED" >&2; exit 1; }
+
 status=0
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     log="$logs/$t.log"
     rc=0
-    cargo "${tc[@]}" fuzz run -O -a "$t" "corpus/$t" corpus-seed -- \
+    cargo "${tc[@]}" fuzz run -O -a "$t" "corpus/$t" corpus-seed corpus-shared -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 >"$log" 2>&1 || rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
