@@ -25,13 +25,16 @@ pub fn push_event(out: &mut Vec<u8>, ev: &Event<'_>) {
     let record_len = (RECORD_HEADER + rec.len as usize + 7) & !7;
     let start = out.len();
     out.reserve(record_len);
-    out.extend_from_slice(&(record_len as u32).to_le_bytes());
-    out.extend_from_slice(&ev.block_type.to_le_bytes());
-    out.extend_from_slice(&ev.evtnum.to_le_bytes());
-    out.extend_from_slice(&ev.offset.to_le_bytes());
-    out.extend_from_slice(&rec.flags.to_le_bytes());
-    out.extend_from_slice(&rec.cpuid.to_le_bytes());
-    out.extend_from_slice(&(ev.section.min(u16::MAX as u32) as u16).to_le_bytes());
+    // One 32-byte copy for the record header: cheaper than eight small appends.
+    let mut head = [0u8; RECORD_HEADER];
+    head[0..4].copy_from_slice(&(record_len as u32).to_le_bytes());
+    head[4..8].copy_from_slice(&ev.block_type.to_le_bytes());
+    head[8..16].copy_from_slice(&ev.evtnum.to_le_bytes());
+    head[16..24].copy_from_slice(&ev.offset.to_le_bytes());
+    head[24..28].copy_from_slice(&rec.flags.to_le_bytes());
+    head[28..30].copy_from_slice(&rec.cpuid.to_le_bytes());
+    head[30..32].copy_from_slice(&(ev.section.min(u16::MAX as u32) as u16).to_le_bytes());
+    out.extend_from_slice(&head);
     rec.write_v2(out);
     out.resize(start + record_len, 0);
 }

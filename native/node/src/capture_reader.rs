@@ -10,6 +10,7 @@ use napi_derive::napi;
 use scap::block::block_type_name;
 use scap::event_types::display_name;
 use scap::metadata::Metadata;
+use scap::reader::{Event, ItemSink};
 use scap::{Item, ScapReader};
 
 use crate::batch::push_event;
@@ -29,8 +30,10 @@ pub struct CaptureItem {
 
 #[napi(object)]
 pub struct Batch {
-    /// Packed event records (layout in batch.rs / src/capture/batch.ts).
+    /// Packed event records (layout in batch.rs / src/capture/batch.ts) in the first `length`
+    /// bytes (the buffer may be longer: a recycled buffer is reused whole).
     pub events: Buffer,
+    pub length: u32,
     pub count: u32,
     pub items: Vec<CaptureItem>,
     /// Bytes of the decompressed stream consumed so far.
@@ -47,7 +50,10 @@ pub struct Batch {
 }
 
 pub struct BatchOut {
+    length: u32,
     events: Vec<u8>,
+    /// The recycled JS buffer the records were copied into, if they fit.
+    into: Option<Buffer>,
     count: u32,
     items: Vec<CaptureItem>,
     position: i64,
@@ -59,7 +65,8 @@ pub struct BatchOut {
 
 enum State {
     NotOpened(PathBuf),
-    Reading(Box<ScapReader>),
+    /// The reader and the packing buffer, reused batch after batch (its pages stay mapped).
+    Reading(Box<ScapReader>, Vec<u8>),
     Finished,
 }
 
@@ -75,10 +82,12 @@ impl CaptureReader {
         CaptureReader { state: Arc::new(Mutex::new(State::NotOpened(PathBuf::from(path)))) }
     }
 
-    /// Reads up to `max_events` events or about `max_bytes` bytes of records.
+    /// Reads up to `max_events` events or about `max_bytes` bytes of records. `recycle`: a
+    /// batch buffer the caller is done with, reused if the records fit (its pages are already
+    /// mapped: no page faults, no garbage collection needed to reclaim memory).
     #[napi(ts_return_type = "Promise<Batch>")]
-    pub fn next_batch(&self, max_events: u32, max_bytes: u32) -> AsyncTask<NextBatch> {
-        AsyncTask::new(NextBatch { state: self.state.clone(), max_events: max_events.max(1), max_bytes: max_bytes.max(4096) })
+    pub fn next_batch(&self, max_events: u32, max_bytes: u32, recycle: Option<Buffer>) -> AsyncTask<NextBatch> {
+        AsyncTask::new(NextBatch { state: self.state.clone(), max_events: max_events.max(1), max_bytes: max_bytes.max(4096), recycle })
     }
 }
 
@@ -86,6 +95,7 @@ pub struct NextBatch {
     state: Arc<Mutex<State>>,
     max_events: u32,
     max_bytes: u32,
+    recycle: Option<Buffer>,
 }
 
 impl Task for NextBatch {
@@ -95,7 +105,9 @@ impl Task for NextBatch {
     fn compute(&mut self) -> Result<BatchOut> {
         let mut state = self.state.lock().map_err(|_| Error::from_reason("capture reader lock poisoned"))?;
         let mut out = BatchOut {
+            length: 0,
             events: Vec::new(),
+            into: None,
             count: 0,
             items: Vec::new(),
             position: 0,
@@ -106,7 +118,7 @@ impl Task for NextBatch {
         };
         if let State::NotOpened(path) = &*state {
             match ScapReader::open(path) {
-                Ok(reader) => *state = State::Reading(Box::new(reader)),
+                Ok(reader) => *state = State::Reading(Box::new(reader), Vec::new()),
                 Err(e) => {
                     out.error = Some(ErrorInfo::from(&e));
                     out.done = true;
@@ -115,31 +127,36 @@ impl Task for NextBatch {
                 }
             }
         }
-        let reader = match &mut *state {
-            State::Reading(r) => r,
+        let (reader, packed) = match &mut *state {
+            State::Reading(r, packed) => (r, packed),
             _ => {
                 out.done = true;
                 return Ok(out);
             }
         };
-        out.events.reserve(self.max_bytes as usize + 4096);
-        while out.count < self.max_events && out.events.len() < self.max_bytes as usize {
-            match reader.next_item() {
-                Ok(Some(Item::Event(ev))) => {
-                    push_event(&mut out.events, &ev);
-                    out.count += 1;
-                }
-                Ok(Some(item)) => out.items.push(describe(item)),
-                Ok(None) => {
-                    out.done = true;
-                    break;
-                }
-                Err(e) => {
-                    out.error = Some(ErrorInfo::from(&e));
-                    out.done = true;
-                    break;
-                }
+        // Without a buffer to recycle, pack straight into the buffer JS will own; with one,
+        // pack into the reader's scratch (its pages stay mapped) and copy if it fits.
+        let recycle = self.recycle.take();
+        let mut fresh = Vec::new();
+        let packed: &mut Vec<u8> = if recycle.is_some() { packed } else { &mut fresh };
+        packed.clear();
+        packed.reserve(self.max_bytes as usize + 65536);
+        let mut sink = BatchSink { out: &mut out, packed, max_events: self.max_events, max_bytes: self.max_bytes as usize };
+        match reader.read_into(&mut sink) {
+            Ok(more) => out.done = !more,
+            Err(e) => {
+                out.error = Some(ErrorInfo::from(&e));
+                out.done = true;
             }
+        }
+        out.length = packed.len() as u32;
+        match recycle {
+            Some(mut target) if target.len() >= packed.len() => {
+                target[..packed.len()].copy_from_slice(packed);
+                out.into = Some(target);
+            }
+            Some(_) => out.events = packed.clone(),
+            None => out.events = std::mem::take(packed),
         }
         out.position = reader.position() as i64;
         out.file_size = reader.file_size() as i64;
@@ -151,8 +168,18 @@ impl Task for NextBatch {
     }
 
     fn resolve(&mut self, _env: Env, out: BatchOut) -> Result<Batch> {
+        let length = out.length;
+        let events = match out.into {
+            Some(buffer) => buffer,
+            None => {
+                let mut v = out.events;
+                v.resize(v.capacity(), 0);
+                v.into()
+            }
+        };
         Ok(Batch {
-            events: out.events.into(),
+            events,
+            length,
             count: out.count,
             items: out.items,
             position: out.position,
@@ -161,6 +188,28 @@ impl Task for NextBatch {
             done: out.done,
             error: out.error,
         })
+    }
+}
+
+struct BatchSink<'a> {
+    out: &'a mut BatchOut,
+    packed: &'a mut Vec<u8>,
+    max_events: u32,
+    max_bytes: usize,
+}
+
+impl ItemSink for BatchSink<'_> {
+    fn event(&mut self, ev: &Event<'_>) {
+        push_event(self.packed, ev);
+        self.out.count += 1;
+    }
+
+    fn other(&mut self, item: Item<'_>) {
+        self.out.items.push(describe(item));
+    }
+
+    fn is_full(&self) -> bool {
+        self.out.count >= self.max_events || self.packed.len() >= self.max_bytes
     }
 }
 

@@ -190,6 +190,68 @@ impl ScapReader {
         }
     }
 
+    /// Reads items into `sink` until it is full or the capture ends (returns false then).
+    /// Event blocks already whole in the window take a short path (no intermediate step or
+    /// item values); everything else goes through [`Self::next_item`], so both paths apply the
+    /// same rules and report the same errors.
+    pub fn read_into(&mut self, sink: &mut impl ItemSink) -> Result<bool, ScapError> {
+        while !sink.is_full() {
+            if let Some(shape) = self.whole_event_block() {
+                self.consume_pending();
+                let total = crate::bytes::le_u32(&self.buf, self.start + 4) as usize;
+                self.pending = total;
+                if !event_types::is_known_to_libsinsp(self.pending_event_type(shape)) {
+                    sink.other(Item::DroppedEvent { offset: self.offset, event_type: self.pending_event_type(shape) });
+                    continue;
+                }
+                let bytes = &self.buf[self.start..self.start + total];
+                match event::parse(bytes, shape) {
+                    Ok(record) => {
+                        let ev = Event {
+                            evtnum: self.next_evtnum,
+                            offset: self.offset,
+                            block_type: crate::bytes::le_u32(bytes, 0),
+                            section: self.section,
+                            record,
+                        };
+                        self.next_evtnum += 1;
+                        sink.event(&ev);
+                    }
+                    Err(m) => {
+                        self.state = State::Done;
+                        return Err(ScapError::at_block(self.offset, m));
+                    }
+                }
+                continue;
+            }
+            match self.next_item()? {
+                None => return Ok(false),
+                Some(Item::Event(ev)) => sink.event(&ev),
+                Some(other) => sink.other(other),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The shape of the block after the pending one, if it is an event block lying whole in the
+    /// window, its length within the limits, while events are being read.
+    #[inline]
+    fn whole_event_block(&self) -> Option<block::EventBlockShape> {
+        if self.state != State::Events {
+            return None;
+        }
+        let at = self.start + self.pending;
+        if self.end - at < block::HEADER_LEN {
+            return None;
+        }
+        let header = BlockHeader::read(&self.buf[at..]);
+        let block::BlockKind::Event(shape) = block::classify(header.block_type) else { return None };
+        if event::check_block_len(shape, header.total_len).is_err() || header.total_len as usize > self.end - at {
+            return None;
+        }
+        Some(shape)
+    }
+
     /// The event type of the event block at the start of the window (its length was checked
     /// against the minimum, so the 26- or 22-byte event header is there).
     fn pending_event_type(&self, shape: block::EventBlockShape) -> u16 {
@@ -455,6 +517,15 @@ impl ScapReader {
         }
         self.end - self.start
     }
+}
+
+/// Where [`ScapReader::read_into`] delivers what it reads.
+pub trait ItemSink {
+    fn event(&mut self, event: &Event<'_>);
+    /// Any non-event item (sections, metadata, skipped blocks, dropped events).
+    fn other(&mut self, item: Item<'_>);
+    /// Stop reading before the next item.
+    fn is_full(&self) -> bool;
 }
 
 /// What `advance` found; turned into an [`Item`] once the borrow of the window can be taken.
