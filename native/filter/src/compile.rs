@@ -1,0 +1,1051 @@
+//! Compilation of a condition against a caller's field resolver, and evaluation.
+//!
+//! Compiling resolves every field once, checks each operator against the field's type, parses
+//! every constant once (numbers, booleans, addresses, networks), builds regexes, globs, path
+//! sets and sorted sets for `in`, and records the distinct fields the filter reads
+//! ([`CompiledFilter::fields`]) so the caller can extract them in one batch. Evaluation walks a
+//! small tree with short-circuit `and`/`or`; the common checks do not allocate.
+//!
+//! Semantics, from current libsinsp (`filter_compare.cpp` `flt_is_comparable`/`flt_compare`,
+//! `sinsp_filtercheck.cpp` `compare_rhs*`, `value_parser.cpp`, read in falcosecurity/libs) and
+//! checked against Debian's sysdig 0.29.3 where it has the feature (dummy_c capture, values of
+//! `dummy.value` 8 9 10 16 26 30 37 48 55 65 71 82 93 100 109 113 114 124 129 133):
+//!
+//! * A check on a field with no value is false, whatever the operator (`!=` included); `not`
+//!   of it is true. sysdig: `dummy.divisible != 1` (no argument: no value) prints nothing,
+//!   `not dummy.divisible = 1` and `not dummy.divisible exists` print all 20 events.
+//!   An empty list is no value (libsinsp's plugin check returns "no value" for `res_len == 0`).
+//! * Operators per type (`flt_is_comparable`):
+//!   - uint64/reltime/abstime: `= != < <= > >= in intersects exists`. sysdig: `dummy.value
+//!     contains 1` → "'contains' not supported for numeric filters".
+//!   - string: `= != < <= > >= contains icontains startswith endswith glob iglob regex in
+//!     intersects pmatch exists`; `bcontains`/`bstartswith` are for byte buffers only, which
+//!     no plugin field type is, so they are refused here ("not supported for string filters").
+//!   - bool: `= != in intersects exists`; ipaddr/ipnet: `= != in intersects exists`.
+//!   - list fields (`isList`): `in intersects exists` only. `in` is true when every value of
+//!     the list is in the set, `intersects` when one is.
+//! * Numbers are read as libsinsp's `parseu64` (`sscanf("%lu%c") == 1`): leading blanks and a
+//!   sign are allowed, `-1` wraps to 18446744073709551615, too large saturates, anything after
+//!   the digits is an error. sysdig: `dummy.value = 0x10` → "0x10 is not a valid number",
+//!   `> 1.5` → "1.5 is not a valid number", `= +8` and `= ' 8'` match 8, `= -1` and
+//!   `= 99999999999999999999999` match nothing. The same rules apply to reltime and abstime
+//!   (plain nanoseconds).
+//! * Strings compare bytes: `=`/`!=` exact, `< <= > >=` as `strcmp` (sysdig: `dummy.strvalue < 2`
+//!   → 10 16 100 109 113 114 124 129 133), `contains` substring, `icontains` ASCII
+//!   case-insensitive (`strcasestr`), `startswith`/`endswith`, `glob`/`iglob` fnmatch, `regex`
+//!   full match (see `re.rs`), `pmatch` path prefix (see `glob.rs`), `in`/`intersects` exact
+//!   membership (sysdig: `dummy.strvalue in ("16", '8')` → 8 16; `in ()` matches nothing).
+//!   An empty needle is contained in every string (sysdig: `contains ''` → all 20).
+//! * bool constants are exactly `true` or `false`.
+//! * ipaddr constants are addresses: with a `.`, IPv4 (inet_pton), else IPv6; `=` is equality
+//!   and an address of the other family is simply different. A CIDR network is refused for an
+//!   ipaddr field, as in libsinsp ("unrecognized IPv4 address 10.0.0.0/8").
+//! * ipnet constants are networks `addr/len` (required): the field's value (an address) is
+//!   masked with the constant's netmask (`flt_compare_ipv4net`, `ipv6net::in_cidr`); `in`
+//!   matches when any network of the list contains it.
+//! * List modifiers (`oneof`/`anyof`/`allof`, current libsinsp only): `x op anyof (a, b)` is
+//!   `x op a or x op b`, `allof` is `and`, `oneof` is true when exactly one element matches
+//!   (`matches_one_rhs`); an empty list is false.
+//! * `val(field)` compares with another field of the same type and list-ness (libsinsp's
+//!   `check_rhs_field_type_consistency`); not with `regex`/`pmatch`, nor for an ipnet
+//!   left-hand side. If the right-hand field has no value the check is false. For single-value
+//!   operators the first right-hand value is used; `in`/`intersects` use all of them.
+
+use std::cmp::Ordering;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use memchr::memmem;
+use plugin_host::{FieldType, ValueRef};
+
+use crate::ast::*;
+use crate::error::{ErrorKind, FilterError, Pos};
+use crate::glob::{Glob, PathSet};
+use crate::re::AnchoredRegex;
+use crate::values::{FieldValue, FieldValues};
+
+/// How text output prints a numeric field (libsinsp's print formats that apply here).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PrintFormat {
+    /// Decimal (`PF_DEC`): every plugin field.
+    #[default]
+    Dec,
+    /// Zero-padded to 9 digits (`PF_10_PADDED_DEC`, `%09`): e.g. `evt.reltime`, `evt.rawtime.ns`.
+    /// JSON output prints such a field as a string, as libsinsp's `rawval_to_json` does.
+    PaddedDec9,
+}
+
+/// A field JSON output reads instead of the displayed one (libsinsp checks that override
+/// `extract_as_js`, e.g. `evt.time`, whose JSON value is the raw timestamp in ns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct JsonSubstitute {
+    pub id: u32,
+    pub ty: FieldType,
+    pub is_list: bool,
+}
+
+/// What a resolver says about a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ResolvedField {
+    /// The caller's id for (field, argument): [`FieldValues::get`] is asked for it.
+    pub id: u32,
+    pub ty: FieldType,
+    pub is_list: bool,
+    pub print: PrintFormat,
+    pub json_as: Option<JsonSubstitute>,
+}
+
+impl ResolvedField {
+    pub fn new(id: u32, ty: FieldType, is_list: bool) -> Self {
+        ResolvedField {
+            id,
+            ty,
+            is_list,
+            print: PrintFormat::Dec,
+            json_as: None,
+        }
+    }
+}
+
+/// Turns field names (and arguments) into ids and types. The engine resolves `evt.*` fields
+/// itself and plugin fields through the plugin host.
+pub trait FieldResolver {
+    /// Resolves `name` with its argument (unquoted; `None` when there is no `[...]`). `pos` is
+    /// where the field is written. The error message is reported at `pos`.
+    fn resolve(&self, name: &str, arg: Option<&str>, pos: Pos) -> Result<ResolvedField, String>;
+}
+
+impl<F> FieldResolver for F
+where
+    F: Fn(&str, Option<&str>, Pos) -> Result<ResolvedField, String>,
+{
+    fn resolve(&self, name: &str, arg: Option<&str>, pos: Pos) -> Result<ResolvedField, String> {
+        self(name, arg, pos)
+    }
+}
+
+/// A field a filter or format reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequiredField {
+    pub id: u32,
+    pub name: String,
+    pub arg: Option<String>,
+    pub ty: FieldType,
+    pub is_list: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ord6 {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Ord6 {
+    fn of(op: Op) -> Option<Ord6> {
+        Some(match op {
+            Op::Eq => Ord6::Eq,
+            Op::Ne => Ord6::Ne,
+            Op::Lt => Ord6::Lt,
+            Op::Le => Ord6::Le,
+            Op::Gt => Ord6::Gt,
+            Op::Ge => Ord6::Ge,
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn test(self, o: Ordering) -> bool {
+        match self {
+            Ord6::Eq => o == Ordering::Equal,
+            Ord6::Ne => o != Ordering::Equal,
+            Ord6::Lt => o == Ordering::Less,
+            Ord6::Le => o != Ordering::Greater,
+            Ord6::Gt => o == Ordering::Greater,
+            Ord6::Ge => o != Ordering::Less,
+        }
+    }
+}
+
+/// An IP network.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Net {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Net {
+    #[inline]
+    fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.prefix as u32)
+                };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.prefix == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.prefix as u32)
+                };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Set {
+    U64(Box<[u64]>),
+    Str(Box<[Box<[u8]>]>),
+    Bool { t: bool, f: bool },
+    Ip(Box<[IpAddr]>),
+    Net(Box<[Net]>),
+}
+
+impl Set {
+    #[inline]
+    fn contains(&self, v: ValueRef) -> bool {
+        match (self, v) {
+            (Set::U64(s), ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x)) => {
+                s.binary_search(&x).is_ok()
+            }
+            (Set::Str(s), ValueRef::Str(x)) => s.binary_search_by(|e| (**e).cmp(x)).is_ok(),
+            (Set::Bool { t, f }, ValueRef::Bool(b)) => {
+                if b {
+                    *t
+                } else {
+                    *f
+                }
+            }
+            (Set::Ip(s), ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => s.contains(&a),
+            (Set::Net(s), ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => {
+                s.iter().any(|n| n.contains(a))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A test on one value.
+#[derive(Debug)]
+enum Test {
+    Num(Ord6, u64),
+    Bool { rhs: bool, ne: bool },
+    StrOrd(Ord6, Box<[u8]>),
+    Contains(Box<memmem::Finder<'static>>),
+    IContains(Box<[u8]>),
+    StartsWith(Box<[u8]>),
+    EndsWith(Box<[u8]>),
+    Glob(Glob),
+    Regex(AnchoredRegex),
+    PMatch(PathSet),
+    Ip { rhs: IpAddr, ne: bool },
+    Net { rhs: Net, ne: bool },
+    In(Set),
+}
+
+fn icontains(hay: &[u8], lower_needle: &[u8]) -> bool {
+    if lower_needle.is_empty() {
+        return true;
+    }
+    if hay.len() < lower_needle.len() {
+        return false;
+    }
+    let first = lower_needle[0];
+    (0..=hay.len() - lower_needle.len()).any(|i| {
+        hay[i].to_ascii_lowercase() == first
+            && hay[i + 1..i + lower_needle.len()]
+                .iter()
+                .zip(&lower_needle[1..])
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+impl Test {
+    #[inline]
+    fn eval(&self, v: ValueRef) -> bool {
+        match (self, v) {
+            (
+                Test::Num(op, rhs),
+                ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x),
+            ) => op.test(x.cmp(rhs)),
+            (Test::Bool { rhs, ne }, ValueRef::Bool(b)) => (b == *rhs) != *ne,
+            (Test::StrOrd(op, rhs), ValueRef::Str(s)) => op.test(s.cmp(rhs)),
+            (Test::Contains(f), ValueRef::Str(s)) => f.find(s).is_some(),
+            (Test::IContains(n), ValueRef::Str(s)) => icontains(s, n),
+            (Test::StartsWith(p), ValueRef::Str(s)) => s.starts_with(p),
+            (Test::EndsWith(p), ValueRef::Str(s)) => s.ends_with(p),
+            (Test::Glob(g), ValueRef::Str(s)) => g.matches(s),
+            (Test::Regex(r), ValueRef::Str(s)) => r.matches(s),
+            (Test::PMatch(p), ValueRef::Str(s)) => p.matches(s),
+            (Test::Ip { rhs, ne }, ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => (a == *rhs) != *ne,
+            (Test::Net { rhs, ne }, ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => {
+                rhs.contains(a) != *ne
+            }
+            (Test::In(set), v) => set.contains(v),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum CheckKind {
+    Exists,
+    /// The (first) value passes the test.
+    Single(Test),
+    /// Every value of the list is in the set (and there is one).
+    ListIn(Set),
+    /// One value of the list is in the set.
+    ListIntersects(Set),
+    Modifier(Modifier, Box<[Test]>),
+    /// `val(field)`: compare with another field's values.
+    Field {
+        op: Op,
+        rhs: u32,
+        lhs_list: bool,
+    },
+}
+
+#[derive(Debug)]
+struct CheckNode {
+    field: u32,
+    kind: CheckKind,
+}
+
+#[derive(Debug)]
+enum Node {
+    And(Box<[Node]>),
+    Or(Box<[Node]>),
+    Not(Box<Node>),
+    Check(CheckNode),
+}
+
+/// A compiled condition.
+#[derive(Debug)]
+pub struct CompiledFilter {
+    root: Node,
+    fields: Vec<RequiredField>,
+}
+
+impl CompiledFilter {
+    /// The distinct fields the filter reads, in order of first use.
+    pub fn fields(&self) -> &[RequiredField] {
+        &self.fields
+    }
+
+    /// Evaluates the filter on one event's values.
+    pub fn matches(&self, values: &dyn FieldValues) -> bool {
+        eval(&self.root, values)
+    }
+}
+
+fn eval(n: &Node, vals: &dyn FieldValues) -> bool {
+    match n {
+        Node::And(c) => c.iter().all(|n| eval(n, vals)),
+        Node::Or(c) => c.iter().any(|n| eval(n, vals)),
+        Node::Not(n) => !eval(n, vals),
+        Node::Check(c) => eval_check(c, vals),
+    }
+}
+
+#[inline]
+fn eval_check(c: &CheckNode, vals: &dyn FieldValues) -> bool {
+    let v = vals.get(c.field);
+    match &c.kind {
+        CheckKind::Single(t) => match v.first() {
+            Some(x) => t.eval(x),
+            None => false,
+        },
+        CheckKind::Exists => v.is_present(),
+        CheckKind::ListIn(set) => {
+            let n = v.len();
+            n > 0 && (0..n).all(|i| v.get(i).is_some_and(|x| set.contains(x)))
+        }
+        CheckKind::ListIntersects(set) => {
+            (0..v.len()).any(|i| v.get(i).is_some_and(|x| set.contains(x)))
+        }
+        CheckKind::Modifier(m, tests) => {
+            let Some(x) = v.first() else { return false };
+            if tests.is_empty() {
+                return false;
+            }
+            match m {
+                Modifier::AnyOf => tests.iter().any(|t| t.eval(x)),
+                Modifier::AllOf => tests.iter().all(|t| t.eval(x)),
+                Modifier::OneOf => {
+                    let mut hits = 0;
+                    for t in tests.iter() {
+                        if t.eval(x) {
+                            hits += 1;
+                            if hits > 1 {
+                                return false;
+                            }
+                        }
+                    }
+                    hits == 1
+                }
+            }
+        }
+        CheckKind::Field { op, rhs, lhs_list } => {
+            if !v.is_present() {
+                return false;
+            }
+            let r = vals.get(*rhs);
+            if !r.is_present() {
+                return false;
+            }
+            eval_field_cmp(*op, *lhs_list, v, r)
+        }
+    }
+}
+
+/// Whether `x` is one of the values of `r` (libsinsp compares the raw bytes).
+fn member(x: ValueRef, r: &FieldValue) -> bool {
+    (0..r.len()).any(|i| r.get(i).is_some_and(|y| same_value(x, y)))
+}
+
+fn same_value(a: ValueRef, b: ValueRef) -> bool {
+    match (a, b) {
+        (
+            ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x),
+            ValueRef::U64(y) | ValueRef::RelTime(y) | ValueRef::AbsTime(y),
+        ) => x == y,
+        (ValueRef::Str(x), ValueRef::Str(y)) => x == y,
+        (ValueRef::Bool(x), ValueRef::Bool(y)) => x == y,
+        (ValueRef::IpAddr(x) | ValueRef::IpNet(x), ValueRef::IpAddr(y) | ValueRef::IpNet(y)) => {
+            x == y
+        }
+        _ => false,
+    }
+}
+
+fn eval_field_cmp(op: Op, lhs_list: bool, l: FieldValue, r: FieldValue) -> bool {
+    match op {
+        Op::In | Op::Intersects if lhs_list => {
+            let n = l.len();
+            if op == Op::In {
+                (0..n).all(|i| l.get(i).is_some_and(|x| member(x, &r)))
+            } else {
+                (0..n).any(|i| l.get(i).is_some_and(|x| member(x, &r)))
+            }
+        }
+        Op::In | Op::Intersects => l.first().is_some_and(|x| member(x, &r)),
+        _ => {
+            let (Some(a), Some(b)) = (l.first(), r.first()) else {
+                return false;
+            };
+            dyn_compare(op, a, b)
+        }
+    }
+}
+
+/// One comparison with a right-hand side known only at run time (`val()`).
+fn dyn_compare(op: Op, a: ValueRef, b: ValueRef) -> bool {
+    match (a, b) {
+        (
+            ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x),
+            ValueRef::U64(y) | ValueRef::RelTime(y) | ValueRef::AbsTime(y),
+        ) => Ord6::of(op).is_some_and(|o| o.test(x.cmp(&y))),
+        (ValueRef::Bool(x), ValueRef::Bool(y)) => match op {
+            Op::Eq => x == y,
+            Op::Ne => x != y,
+            _ => false,
+        },
+        (ValueRef::IpAddr(x) | ValueRef::IpNet(x), ValueRef::IpAddr(y) | ValueRef::IpNet(y)) => {
+            match op {
+                Op::Eq => x == y,
+                Op::Ne => x != y,
+                _ => false,
+            }
+        }
+        (ValueRef::Str(s), ValueRef::Str(t)) => match op {
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                Ord6::of(op).unwrap().test(s.cmp(t))
+            }
+            Op::Contains => memmem::find(s, t).is_some(),
+            Op::IContains => icontains(s, &t.to_ascii_lowercase()),
+            Op::StartsWith => s.starts_with(t),
+            Op::EndsWith => s.ends_with(t),
+            Op::Glob => Glob::new(t, false).matches(s),
+            Op::IGlob => Glob::new(t, true).matches(s),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// compilation
+
+/// Compiles an expanded condition (no macro or list references left) parsed from the text
+/// named `filter`.
+pub fn compile(expr: &Expr, resolver: &dyn FieldResolver) -> Result<CompiledFilter, FilterError> {
+    compile_named(expr, resolver, "filter")
+}
+
+/// Like [`compile`], naming the top-level text `source_name` in errors.
+pub fn compile_named(
+    expr: &Expr,
+    resolver: &dyn FieldResolver,
+    source_name: &str,
+) -> Result<CompiledFilter, FilterError> {
+    let mut c = Compiler {
+        resolver,
+        top: source_name,
+        fields: Vec::new(),
+    };
+    let root = c.node(expr)?;
+    Ok(CompiledFilter {
+        root,
+        fields: c.fields,
+    })
+}
+
+/// Parses, expands (when `defs` is given) and compiles a condition.
+pub fn compile_filter(
+    text: &str,
+    defs: Option<&crate::Definitions>,
+    resolver: &dyn FieldResolver,
+) -> Result<CompiledFilter, FilterError> {
+    let ast = crate::parse(text)?;
+    let ast = match defs {
+        Some(d) => d.expand(&ast)?,
+        None => ast,
+    };
+    compile(&ast, resolver)
+}
+
+struct Compiler<'a> {
+    resolver: &'a dyn FieldResolver,
+    top: &'a str,
+    fields: Vec<RequiredField>,
+}
+
+fn type_family(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Uint64
+        | FieldType::Reltime
+        | FieldType::Abstime
+        | FieldType::Int64
+        | FieldType::Float => "numeric",
+        FieldType::String => "string",
+        FieldType::Bool => "boolean",
+        FieldType::Ipaddr | FieldType::Ipnet => "ip address and network",
+    }
+}
+
+fn comparable(op: Op, ty: FieldType, is_list: bool) -> bool {
+    use Op::*;
+    if op == Exists {
+        return true;
+    }
+    if is_list {
+        return matches!(op, In | Intersects);
+    }
+    match ty {
+        FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime => {
+            matches!(op, Eq | Ne | Lt | Le | Gt | Ge | In | Intersects)
+        }
+        FieldType::Bool | FieldType::Ipaddr | FieldType::Ipnet => {
+            matches!(op, Eq | Ne | In | Intersects)
+        }
+        FieldType::String => !matches!(op, BContains | BStartsWith),
+        FieldType::Int64 | FieldType::Float => false,
+    }
+}
+
+/// libsinsp's `parseu64`: `sscanf(s, "%lu%c") == 1`.
+pub(crate) fn parse_u64_c(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for b in digits.bytes() {
+        match v
+            .checked_mul(10)
+            .and_then(|x| x.checked_add((b - b'0') as u64))
+        {
+            Some(x) => v = x,
+            None => return Some(u64::MAX),
+        }
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+fn parse_ip(s: &str) -> Result<IpAddr, String> {
+    if s.contains('.') {
+        s.parse::<std::net::Ipv4Addr>()
+            .map(IpAddr::V4)
+            .map_err(|_| format!("unrecognized IPv4 address {s}"))
+    } else {
+        s.parse::<std::net::Ipv6Addr>()
+            .map(IpAddr::V6)
+            .map_err(|_| format!("unrecognized IPv6 address {s}"))
+    }
+}
+
+fn parse_net(s: &str) -> Result<Net, String> {
+    let Some((ip, mask)) = s.split_once('/') else {
+        return Err(format!(
+            "unrecognized IP network {s} (expected address/prefix-length)"
+        ));
+    };
+    let addr = parse_ip(ip)?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = parse_u64_c(mask)
+        .filter(|p| *p <= max)
+        .ok_or_else(|| format!("invalid netmask {mask}"))?;
+    Ok(Net {
+        addr,
+        prefix: prefix as u8,
+    })
+}
+
+impl<'a> Compiler<'a> {
+    fn err(
+        &self,
+        origin: &Option<Arc<Origin>>,
+        kind: ErrorKind,
+        pos: Pos,
+        msg: impl Into<String>,
+    ) -> FilterError {
+        error_in(origin, self.top, kind, pos, msg)
+    }
+
+    fn node(&mut self, e: &Expr) -> Result<Node, FilterError> {
+        Ok(match &e.kind {
+            ExprKind::And(c) => {
+                Node::And(c.iter().map(|x| self.node(x)).collect::<Result<_, _>>()?)
+            }
+            ExprKind::Or(c) => Node::Or(c.iter().map(|x| self.node(x)).collect::<Result<_, _>>()?),
+            ExprKind::Not(x) => Node::Not(Box::new(self.node(x)?)),
+            ExprKind::Macro(m) => {
+                return Err(self.err(
+                    &e.origin,
+                    ErrorKind::UndefinedMacro,
+                    e.pos,
+                    format!("undefined macro '{m}'"),
+                ))
+            }
+            ExprKind::Check(c) => Node::Check(self.check(c, &e.origin)?),
+        })
+    }
+
+    fn field(
+        &mut self,
+        f: &FieldRef,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<ResolvedField, FilterError> {
+        let r = self
+            .resolver
+            .resolve(&f.name, f.arg.as_deref(), f.pos)
+            .map_err(|m| self.err(origin, ErrorKind::Field, f.pos, m))?;
+        if !self.fields.iter().any(|x| x.id == r.id) {
+            self.fields.push(RequiredField {
+                id: r.id,
+                name: f.name.clone(),
+                arg: f.arg.clone(),
+                ty: r.ty,
+                is_list: r.is_list,
+            });
+        }
+        Ok(r)
+    }
+
+    fn operand_field<'o>(
+        &self,
+        o: &'o Operand,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<&'o FieldRef, FilterError> {
+        match o {
+            Operand::Field(f) => Ok(f),
+            Operand::Transformer { name, pos, args } => {
+                if name == "val" {
+                    // val() on the left-hand side is not in the grammar; the parser never makes it
+                    if let Some(TransformerArg::Operand(Operand::Field(f))) = args.first() {
+                        return Ok(f);
+                    }
+                }
+                Err(self.err(
+                    origin,
+                    ErrorKind::Unsupported,
+                    *pos,
+                    format!("the field transformer '{name}()' is not supported"),
+                ))
+            }
+        }
+    }
+
+    fn check(&mut self, c: &Check, origin: &Option<Arc<Origin>>) -> Result<CheckNode, FilterError> {
+        let lf = self.operand_field(&c.lhs, origin)?;
+        let lhs = self.field(lf, origin)?;
+        let fname = lf.to_string();
+        if !comparable(c.op, lhs.ty, lhs.is_list) {
+            let what = if lhs.is_list {
+                "list".to_string()
+            } else {
+                type_family(lhs.ty).to_string()
+            };
+            let hint = if lhs.is_list {
+                " (list fields support 'in', 'intersects' and 'exists')"
+            } else {
+                ""
+            };
+            return Err(self.err(
+                origin,
+                ErrorKind::Operator,
+                c.op_pos,
+                format!(
+                    "'{}' operator not supported for {what} filters: field '{fname}' has type {}{}{hint}",
+                    c.op,
+                    lhs.ty.name(),
+                    if lhs.is_list { " (list)" } else { "" }
+                ),
+            ));
+        }
+        if c.modifier.is_some() && !c.op.takes_modifier() {
+            return Err(self.err(
+                origin,
+                ErrorKind::Syntax,
+                c.op_pos,
+                format!("operator '{}' does not take a list modifier", c.op),
+            ));
+        }
+        let kind = match (&c.rhs, c.modifier) {
+            _ if c.op == Op::Exists => CheckKind::Exists,
+            (Rhs::None, _) => {
+                return Err(self.err(
+                    origin,
+                    ErrorKind::Syntax,
+                    c.op_pos,
+                    format!("operator '{}' needs a right-hand side", c.op),
+                ))
+            }
+            (Rhs::Operand(o), _) => {
+                if matches!(c.op, Op::PMatch | Op::Regex) {
+                    return Err(self.err(
+                        origin,
+                        ErrorKind::Operator,
+                        c.op_pos,
+                        format!("operator '{}' doesn't support right-hand side fields", c.op),
+                    ));
+                }
+                if lhs.ty == FieldType::Ipnet {
+                    return Err(self.err(
+                        origin,
+                        ErrorKind::Operator,
+                        c.op_pos,
+                        "field type 'ipnet' doesn't support right-hand side fields",
+                    ));
+                }
+                let rf = match o {
+                    Operand::Transformer { name, args, .. } if name == "val" => {
+                        match args.first() {
+                            Some(TransformerArg::Operand(Operand::Field(f))) => f,
+                            _ => unreachable!("the parser requires a field in val()"),
+                        }
+                    }
+                    other => self.operand_field(other, origin)?,
+                };
+                let rhs = self.field(rf, origin)?;
+                if rhs.ty != lhs.ty || rhs.is_list != lhs.is_list {
+                    let l = if lhs.is_list { " (list)" } else { "" };
+                    let r = if rhs.is_list { " (list)" } else { "" };
+                    return Err(self.err(
+                        origin,
+                        ErrorKind::Operator,
+                        rf.pos,
+                        format!(
+                            "field '{fname}' has type '{}{l}' while the right-hand side field '{rf}' has incompatible type '{}{r}'",
+                            lhs.ty.name(),
+                            rhs.ty.name()
+                        ),
+                    ));
+                }
+                CheckKind::Field {
+                    op: c.op,
+                    rhs: rhs.id,
+                    lhs_list: lhs.is_list,
+                }
+            }
+            (Rhs::ListRef { name, pos }, _) => {
+                return Err(self.err(
+                    origin,
+                    ErrorKind::UndefinedList,
+                    *pos,
+                    format!("undefined list '{name}'"),
+                ))
+            }
+            (Rhs::List { items, .. }, Some(m)) => {
+                let tests = items
+                    .iter()
+                    .map(|v| self.test(c.op, lhs, v, origin))
+                    .collect::<Result<Vec<_>, _>>()?;
+                CheckKind::Modifier(m, tests.into_boxed_slice())
+            }
+            (Rhs::List { items, pos }, None) => {
+                if c.op == Op::PMatch {
+                    CheckKind::Single(Test::PMatch(PathSet::new(
+                        items.iter().map(|v| v.text.as_bytes()),
+                    )))
+                } else {
+                    let set = self.set(lhs, items, origin)?;
+                    match (lhs.is_list, c.op) {
+                        (true, Op::In) => CheckKind::ListIn(set),
+                        (true, _) => CheckKind::ListIntersects(set),
+                        (false, Op::In | Op::Intersects) => CheckKind::Single(Test::In(set)),
+                        _ => {
+                            return Err(self.err(
+                                origin,
+                                ErrorKind::Syntax,
+                                *pos,
+                                format!("operator '{}' does not take a list", c.op),
+                            ))
+                        }
+                    }
+                }
+            }
+            (Rhs::Value(v), _) => {
+                if matches!(c.op, Op::In | Op::Intersects | Op::PMatch) {
+                    // only reachable from a hand-built AST: treat a single value as a list of one
+                    let items = std::slice::from_ref(v);
+                    let set = self.set(lhs, items, origin)?;
+                    if c.op == Op::PMatch {
+                        CheckKind::Single(Test::PMatch(PathSet::new([v.text.as_bytes()])))
+                    } else if lhs.is_list {
+                        if c.op == Op::In {
+                            CheckKind::ListIn(set)
+                        } else {
+                            CheckKind::ListIntersects(set)
+                        }
+                    } else {
+                        CheckKind::Single(Test::In(set))
+                    }
+                } else {
+                    CheckKind::Single(self.test(c.op, lhs, v, origin)?)
+                }
+            }
+        };
+        Ok(CheckNode {
+            field: lhs.id,
+            kind,
+        })
+    }
+
+    fn num(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<u64, FilterError> {
+        parse_u64_c(&v.text).ok_or_else(|| {
+            self.err(
+                origin,
+                ErrorKind::Value,
+                v.pos,
+                format!("{} is not a valid number", v.text),
+            )
+        })
+    }
+
+    fn boolean(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<bool, FilterError> {
+        match v.text.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(self.err(
+                origin,
+                ErrorKind::Value,
+                v.pos,
+                format!(
+                    "unrecognized boolean value {} (expected true or false)",
+                    v.text
+                ),
+            )),
+        }
+    }
+
+    fn ip(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<IpAddr, FilterError> {
+        parse_ip(&v.text).map_err(|m| {
+            let hint = if v.text.contains('/') {
+                " (a network: compare an ipnet field)"
+            } else {
+                ""
+            };
+            self.err(origin, ErrorKind::Value, v.pos, format!("{m}{hint}"))
+        })
+    }
+
+    fn net(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<Net, FilterError> {
+        parse_net(&v.text).map_err(|m| self.err(origin, ErrorKind::Value, v.pos, m))
+    }
+
+    /// The test `field op v` for a single-value operator.
+    fn test(
+        &self,
+        op: Op,
+        f: ResolvedField,
+        v: &Value,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<Test, FilterError> {
+        let ord = Ord6::of(op);
+        Ok(match f.ty {
+            FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime => {
+                Test::Num(ord.unwrap(), self.num(v, origin)?)
+            }
+            FieldType::Bool => Test::Bool {
+                rhs: self.boolean(v, origin)?,
+                ne: op == Op::Ne,
+            },
+            FieldType::Ipaddr => Test::Ip {
+                rhs: self.ip(v, origin)?,
+                ne: op == Op::Ne,
+            },
+            FieldType::Ipnet => Test::Net {
+                rhs: self.net(v, origin)?,
+                ne: op == Op::Ne,
+            },
+            FieldType::String => {
+                let b: Box<[u8]> = v.text.as_bytes().into();
+                match op {
+                    Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                        Test::StrOrd(ord.unwrap(), b)
+                    }
+                    Op::Contains => Test::Contains(Box::new(memmem::Finder::new(&b).into_owned())),
+                    Op::IContains => Test::IContains(b.to_ascii_lowercase().into()),
+                    Op::StartsWith => Test::StartsWith(b),
+                    Op::EndsWith => Test::EndsWith(b),
+                    Op::Glob => Test::Glob(Glob::new(&b, false)),
+                    Op::IGlob => Test::Glob(Glob::new(&b, true)),
+                    Op::Regex => Test::Regex(AnchoredRegex::new(&v.text).map_err(|m| {
+                        self.err(
+                            origin,
+                            ErrorKind::Regex,
+                            v.pos,
+                            format!("invalid regex pattern: {m}"),
+                        )
+                    })?),
+                    Op::PMatch => Test::PMatch(PathSet::new([&b[..]])),
+                    Op::In | Op::Intersects => Test::In(Set::Str(vec![b].into())),
+                    Op::Exists | Op::BContains | Op::BStartsWith => {
+                        unreachable!("refused by comparable()")
+                    }
+                }
+            }
+            FieldType::Int64 | FieldType::Float => unreachable!("refused by comparable()"),
+        })
+    }
+
+    fn set(
+        &self,
+        f: ResolvedField,
+        items: &[Value],
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<Set, FilterError> {
+        Ok(match f.ty {
+            FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime => {
+                let mut v = items
+                    .iter()
+                    .map(|x| self.num(x, origin))
+                    .collect::<Result<Vec<_>, _>>()?;
+                v.sort_unstable();
+                v.dedup();
+                Set::U64(v.into())
+            }
+            FieldType::String => {
+                let mut v: Vec<Box<[u8]>> =
+                    items.iter().map(|x| x.text.as_bytes().into()).collect();
+                v.sort_unstable();
+                v.dedup();
+                Set::Str(v.into())
+            }
+            FieldType::Bool => {
+                let (mut t, mut fa) = (false, false);
+                for x in items {
+                    if self.boolean(x, origin)? {
+                        t = true;
+                    } else {
+                        fa = true;
+                    }
+                }
+                Set::Bool { t, f: fa }
+            }
+            FieldType::Ipaddr => Set::Ip(
+                items
+                    .iter()
+                    .map(|x| self.ip(x, origin))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into(),
+            ),
+            FieldType::Ipnet => Set::Net(
+                items
+                    .iter()
+                    .map(|x| self.net(x, origin))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into(),
+            ),
+            FieldType::Int64 | FieldType::Float => unreachable!("refused by comparable()"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sscanf_numbers() {
+        assert_eq!(parse_u64_c("16"), Some(16));
+        assert_eq!(parse_u64_c("+8"), Some(8));
+        assert_eq!(parse_u64_c(" 8"), Some(8));
+        assert_eq!(parse_u64_c("-1"), Some(u64::MAX));
+        assert_eq!(parse_u64_c("99999999999999999999999"), Some(u64::MAX));
+        assert_eq!(parse_u64_c("18446744073709551615"), Some(u64::MAX));
+        for bad in ["0x10", "1.5", "8 ", "", "-", "abc", "1e3"] {
+            assert_eq!(parse_u64_c(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn nets() {
+        let n = parse_net("10.1.2.3/8").unwrap();
+        assert!(
+            n.contains("10.200.0.1".parse().unwrap()) && !n.contains("11.0.0.1".parse().unwrap())
+        );
+        assert!(!n.contains("::1".parse().unwrap()));
+        let z = parse_net("0.0.0.0/0").unwrap();
+        assert!(z.contains("1.2.3.4".parse().unwrap()));
+        let v6 = parse_net("2001:db8::/32").unwrap();
+        assert!(
+            v6.contains("2001:db8:1::1".parse().unwrap())
+                && !v6.contains("2001:db9::1".parse().unwrap())
+        );
+        assert!(
+            parse_net("10.0.0.0").is_err()
+                && parse_net("10.0.0.0/33").is_err()
+                && parse_net("::/129").is_err()
+        );
+        assert!(
+            parse_ip("::ffff:1.2.3.4").is_err(),
+            "a '.' means IPv4, as libsinsp"
+        );
+    }
+
+    #[test]
+    fn icontains_ascii() {
+        assert!(
+            icontains(b"Hello World", b"world")
+                && icontains(b"x", b"")
+                && !icontains(b"ab", b"abc")
+        );
+    }
+}
