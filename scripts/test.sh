@@ -10,7 +10,7 @@ passed=0
 failed=0
 add() { passed=$((passed + $1)); failed=$((failed + $2)); }
 
-if ! npm run -s build >"$logs/build.log" 2>&1; then
+if ! { npm run -s build && npx tsc -p test/tsconfig.json; } >"$logs/build.log" 2>&1; then
   cat "$logs/build.log"
   echo "build failed"
   echo "0 passed, 1 failed"

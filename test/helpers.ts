@@ -1,6 +1,6 @@
 // Shared test helpers: locations of the real captures, temporary directories, and running the
 // built CLI as a child process (the real binary, as users run it).
-import {spawnSync} from 'node:child_process'
+import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
@@ -27,16 +27,23 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs `scaptool ...args` (the compiled CLI) and returns its exit status and output. */
-export function cli(args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; input?: string} = {}): CliResult {
-  const r = spawnSync(process.execPath, [join(projectRoot, 'bin', 'run.js'), ...args], {
-    cwd: options.cwd ?? projectRoot,
-    env: {...process.env, ...options.env},
-    input: options.input,
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
+/** Runs `scaptool ...args` (the compiled CLI) in a child process; resolves with its exit status
+ * and output (tests run concurrently while it runs). */
+export function cli(args: string[], options: {cwd?: string; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void} = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(projectRoot, 'bin', 'run.js'), ...args], {
+      cwd: options.cwd ?? projectRoot,
+      env: {...process.env, ...options.env},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+    child.on('error', reject)
+    child.on('spawn', () => options.onSpawn?.(child.pid!))
+    child.on('close', (code, signal) => resolve({status: code ?? (signal ? 128 : -1), stdout, stderr}))
   })
-  return {status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr}
 }
 
 /** Runs a program and returns its output; throws with its stderr if it fails. */
@@ -45,4 +52,9 @@ export function run(cmd: string, args: string[], options: {cwd?: string} = {}): 
   if (r.error) throw r.error
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
   return r.stdout
+}
+
+/** A fixture plugin built by `make -C fixtures/plugins` (Go ones under go/). */
+export function plugin(name: string): string {
+  return join(projectRoot, 'fixtures', 'plugins', 'build', name)
 }

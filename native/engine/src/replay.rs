@@ -125,6 +125,15 @@ impl Pass {
         Ok(Pass { states, table: CellTable::default(), scratch: Scratch::default() })
     }
 
+    /// A pass without states of its own: it borrows the forward pass's (see `Replayer::start`).
+    fn shared() -> Pass {
+        Pass { states: Vec::new(), table: CellTable::default(), scratch: Scratch::default() }
+    }
+
+    fn is_shared(&self) -> bool {
+        self.states.is_empty()
+    }
+
     /// Extracts `events` in the order given by `order` (indexes into `events`).
     fn run(&mut self, session: &Session, events: &[EventRef<'_>], keys: &[EventKey], order: Option<&[usize]>) -> Result<(), EngineError> {
         match order {
@@ -176,10 +185,16 @@ impl Replayer {
         }
         let (session, provided) = Session::for_replay(&opts.plugins, golden.as_ref().map(|g| &g.header), &opts.fields)?;
         let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
+        // Before API 2.0 a framework initialized a plugin once: some old SDKs keep one global
+        // object behind every state (Go SDK v0.2.0 double-frees with two live states). Those
+        // plugins get one state, which the order passes reuse after the forward pass (history
+        // still shows, since that state has seen every event in capture order first).
+        let concurrent = session.plugins.iter().all(|p| p.plugin.info().concurrent_states_allowed);
+        let extra_pass = |s: &Session| if concurrent { Pass::new(s) } else { Ok(Pass::shared()) };
         let forward = Pass::new(&session)?;
-        let reverse = if opts.reverse { Some(Pass::new(&session)?) } else { None };
+        let reverse = if opts.reverse { Some(extra_pass(&session)?) } else { None };
         let shuffle = match opts.shuffle_seed {
-            Some(seed) => Some((Pass::new(&session)?, SplitMix64::new(seed))),
+            Some(seed) => Some((extra_pass(&session)?, SplitMix64::new(seed))),
             None => None,
         };
         let update = if opts.update {
@@ -188,7 +203,6 @@ impl Replayer {
         } else {
             None
         };
-        let concurrent = session.plugins.iter().all(|p| p.plugin.info().concurrent_states_allowed);
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads = if !concurrent { 1 } else if opts.threads == 0 { cores } else { opts.threads };
         let recorded = golden.as_ref().map(|g| g.header.clone());
@@ -332,11 +346,16 @@ impl Replayer {
             })?;
         } else {
             forward.run(session, &events, keys, None)?;
-            if let Some(p) = reverse {
-                p.run(session, &events, keys, Some(&reverse_order))?;
-            }
-            if let Some(p) = shuffle {
-                p.run(session, &events, keys, shuffle_order.as_deref())?;
+            for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref())] {
+                let Some(p) = p else { continue };
+                if p.is_shared() {
+                    std::mem::swap(&mut forward.states, &mut p.states);
+                    let r = p.run(session, &events, keys, order);
+                    std::mem::swap(&mut forward.states, &mut p.states);
+                    r?;
+                } else {
+                    p.run(session, &events, keys, order)?;
+                }
             }
         }
         // Order checks: the reverse table holds event i at row n-1-i; the shuffled one at the
