@@ -1,6 +1,6 @@
 // Benchmark helpers: timing child processes (wall time, peak RSS) and the bench capture.
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {CaptureWriter} from '../../src/index.js'
@@ -17,14 +17,16 @@ export interface Timed {
 
 /** Runs a command under /usr/bin/time, returning wall seconds and peak RSS. */
 export function timed(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Timed {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', cmd, ...args], {
+  mkdirSync(benchDir, {recursive: true})
+  const report = join(benchDir, '.time')
+  const r = spawnSync('/usr/bin/time', ['-o', report, '-f', '%e %M', cmd, ...args], {
     encoding: 'utf8',
     env: {...process.env, ...env},
-    maxBuffer: 64 << 20,
+    maxBuffer: 256 << 20,
   })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`)
-  const last = r.stderr.trim().split('\n').pop()!.split(' ')
-  return {seconds: Number(last[0]), maxRssKb: Number(last[1]), stdout: r.stdout}
+  const [seconds, rss] = readFileSync(report, 'utf8').trim().split('\n').pop()!.split(' ')
+  return {seconds: Number(seconds), maxRssKb: Number(rss), stdout: r.stdout}
 }
 
 /** Median of `runs` runs of `fn`. */

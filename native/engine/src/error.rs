@@ -49,6 +49,28 @@ pub struct EngineError {
     pub file: Option<String>,
     /// Byte offset in `file`, for capture errors.
     pub offset: Option<u64>,
+    /// Where in a filter, output format, rule or macro text a compile error is (print, rules).
+    pub filter: Option<Box<FilterLocation>>,
+}
+
+/// The text a filter/format compile error is in, and where, so the caller can show a caret or
+/// map it to a rules file's line and column.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FilterLocation {
+    /// `filter`, `format`, `rule`, `macro`.
+    pub kind: String,
+    /// The rule's or macro's name.
+    pub name: Option<String>,
+    /// `condition` or `output`.
+    pub part: String,
+    /// The text the position refers to.
+    pub text: String,
+    pub offset: usize,
+    pub line: u32,
+    pub col: u32,
+    /// The error without its position prefix.
+    pub reason: String,
 }
 
 impl fmt::Display for EngineError {
@@ -68,6 +90,7 @@ impl EngineError {
             evtnum: None,
             file: None,
             offset: None,
+            filter: None,
         }
     }
 

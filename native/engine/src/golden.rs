@@ -93,6 +93,64 @@ impl GoldenHeader {
     }
 }
 
+/// Appends one row (with its newline) to `line`.
+pub fn format_row<'a>(line: &mut String, evtnum: u64, ts: u64, plugin_id: Option<u32>, cells: impl Iterator<Item = &'a str>) {
+    use std::fmt::Write as _;
+    let _ = write!(line, "{evtnum}\t{ts}\t");
+    match plugin_id {
+        Some(id) => {
+            let _ = write!(line, "{id}");
+        }
+        None => line.push_str(ABSENT),
+    }
+    for c in cells {
+        line.push('\t');
+        line.push_str(c);
+    }
+    line.push('\n');
+}
+
+/// Rows read in one go, as raw lines (without their newline), reused window after window.
+#[derive(Default)]
+pub struct LineBlock {
+    text: String,
+    ends: Vec<usize>,
+    /// Line number (in the file) of the first line.
+    pub first_line: u64,
+}
+
+impl LineBlock {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn line(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// Parses a row: `evt.num`, `ts`, plugin id, then `columns` cells.
+pub fn parse_row(line: &str, columns: usize) -> Result<GoldenRow<'_>, String> {
+    let mut parts = line.split('\t');
+    let evtnum = parts.next().and_then(|s| s.parse::<u64>().ok()).ok_or("evt.num is not a number")?;
+    let ts = parts.next().and_then(|s| s.parse::<u64>().ok()).ok_or("ts is not a number")?;
+    let plugin_id = match parts.next() {
+        Some(ABSENT) => None,
+        Some(s) => Some(s.parse::<u32>().map_err(|_| "plugin_id is not a number")?),
+        None => return Err("the row has no plugin_id".into()),
+    };
+    let cells: Vec<&str> = parts.collect();
+    if cells.len() != columns {
+        return Err(format!("{} cells where {columns} columns were declared", cells.len()));
+    }
+    Ok(GoldenRow { evtnum, ts, plugin_id, cells })
+}
+
 #[derive(Serialize, Deserialize)]
 struct Footer {
     events: u64,
@@ -104,7 +162,6 @@ pub struct GoldenWriter {
     tmp: PathBuf,
     out: Option<BufWriter<File>>,
     rows: u64,
-    columns: usize,
 }
 
 impl GoldenWriter {
@@ -113,7 +170,7 @@ impl GoldenWriter {
         let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
         let shown = path.display().to_string();
         let file = File::create(&tmp).map_err(|e| EngineError::io(&shown, &e))?;
-        let mut w = GoldenWriter { path: path.to_path_buf(), tmp, out: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0, columns: header.columns().len() };
+        let mut w = GoldenWriter { path: path.to_path_buf(), tmp, out: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0 };
         let mut text = String::new();
         text.push_str(FORMAT_LINE);
         text.push('\n');
@@ -158,22 +215,7 @@ impl GoldenWriter {
 
     /// Formats one row into `line`.
     pub fn format_row<'a>(&self, line: &mut String, evtnum: u64, ts: u64, plugin_id: Option<u32>, cells: impl Iterator<Item = &'a str>) {
-        use std::fmt::Write as _;
-        let _ = write!(line, "{evtnum}\t{ts}\t");
-        match plugin_id {
-            Some(id) => {
-                let _ = write!(line, "{id}");
-            }
-            None => line.push_str(ABSENT),
-        }
-        let mut n = 0;
-        for c in cells {
-            line.push('\t');
-            line.push_str(c);
-            n += 1;
-        }
-        debug_assert_eq!(n, self.columns);
-        line.push('\n');
+        format_row(line, evtnum, ts, plugin_id, cells);
     }
 
     fn write_raw(&mut self, bytes: &[u8]) -> Result<(), EngineError> {
@@ -309,23 +351,43 @@ impl GoldenReader {
             self.finished = true;
             return Ok(None);
         }
-        let line_no = self.line_no;
-        let path = self.path.clone();
-        let bad = |m: String| EngineError::golden(&path, format!("line {line_no}: {m}"));
-        let mut parts = self.line.split('\t');
-        let evtnum = parts.next().and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| bad("evt.num is not a number".into()))?;
-        let ts = parts.next().and_then(|s| s.parse::<u64>().ok()).ok_or_else(|| bad("ts is not a number".into()))?;
-        let plugin_id = match parts.next() {
-            Some(ABSENT) => None,
-            Some(s) => Some(s.parse::<u32>().map_err(|_| bad("plugin_id is not a number".into()))?),
-            None => return Err(bad("the row has no plugin_id".into())),
-        };
-        let cells: Vec<&str> = parts.collect();
-        if cells.len() != self.columns {
-            return Err(bad(format!("{} cells where {} columns were declared", cells.len(), self.columns)));
-        }
+        let (line_no, path) = (self.line_no, self.path.clone());
+        let row = parse_row(&self.line, self.columns).map_err(|m| EngineError::golden(&path, format!("line {line_no}: {m}")))?;
         self.rows += 1;
-        Ok(Some(GoldenRow { evtnum, ts, plugin_id, cells }))
+        Ok(Some(row))
+    }
+
+    /// Reads up to `n` rows as raw lines into `block` (cleared first); fewer only at the
+    /// `#end` line, whose count is checked. Rows are parsed by the caller ([`parse_row`]).
+    pub fn read_block(&mut self, n: usize, block: &mut LineBlock) -> Result<(), EngineError> {
+        block.text.clear();
+        block.ends.clear();
+        block.first_line = self.line_no + 1;
+        while block.ends.len() < n && !self.finished {
+            if !self.read_line()? {
+                return Err(self.bad(format!("no #end line after {} rows: the golden file is incomplete", self.rows)));
+            }
+            if let Some(json) = self.line.strip_prefix("#end\t") {
+                let footer: Footer = serde_json::from_str(json).map_err(|e| self.bad(format!("bad #end line: {e}")))?;
+                if footer.events != self.rows {
+                    return Err(self.bad(format!("#end says {} events but the file has {} rows", footer.events, self.rows)));
+                }
+                self.finished = true;
+                break;
+            }
+            block.text.push_str(&self.line);
+            block.ends.push(block.text.len());
+            self.rows += 1;
+        }
+        Ok(())
+    }
+
+    pub fn columns(&self) -> usize {
+        self.columns
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
     }
 }
 

@@ -9,12 +9,20 @@
 //! Both share the [`session`] (plugins loaded for a run, their field columns and which events
 //! each applies to) and [`rows`] (one batch of events extracted into golden cells).
 
+pub mod clock;
+pub mod compare;
 pub mod error;
+pub mod event_batch;
+pub mod evt_fields;
+pub mod extraction;
+pub mod fieldset;
 pub mod golden;
 pub mod order;
+pub mod print;
 pub mod record;
 pub mod replay;
 pub mod rows;
+pub mod rules;
 pub mod session;
 pub mod spec;
 

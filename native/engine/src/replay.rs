@@ -15,7 +15,8 @@ use scap::ScapReader;
 use serde::Serialize;
 
 use crate::error::{EngineError, EngineErrorKind};
-use crate::golden::{GoldenHeader, GoldenReader, GoldenWriter};
+use crate::compare::{self, CompareSpec, PartOutcome};
+use crate::golden::{GoldenHeader, GoldenReader, GoldenWriter, LineBlock};
 use crate::order::{self, SplitMix64};
 use crate::rows::{self, CellTable, EventKey, Scratch};
 use crate::session::Session;
@@ -157,14 +158,25 @@ pub struct Replayer {
     update: Option<GoldenWriter>,
     reader: ScapReader,
     forward: Pass,
+    /// With spare threads (order passes off), the window is split: `forward` extracts the first
+    /// part, each of these (fresh states too) one of the others, in parallel.
+    forward_parts: Vec<Pass>,
+    /// Events per forward part in the current window.
+    chunk: usize,
     reverse: Option<Pass>,
     shuffle: Option<(Pass, SplitMix64)>,
+    /// The permutation the shuffled pass used on the current window.
+    last_shuffle: Option<Vec<usize>>,
     threads: usize,
     /// The window: events in the v2 layout, back to back.
     bytes: Vec<u8>,
     offsets: Vec<usize>,
     keys: Vec<EventKey>,
-    text: String,
+    /// The golden rows of the current window.
+    lines: LineBlock,
+    golden_columns: Vec<String>,
+    /// Golden columns are the session's, in order (rows compare as whole lines).
+    identity: bool,
     report: ReplayReport,
     started: Instant,
 }
@@ -205,6 +217,11 @@ impl Replayer {
         };
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads = if !concurrent { 1 } else if opts.threads == 0 { cores } else { opts.threads };
+        let order_passes = reverse.is_some() as usize + shuffle.is_some() as usize;
+        let mut forward_parts = Vec::new();
+        for _ in 1..threads.saturating_sub(order_passes).max(1) {
+            forward_parts.push(Pass::new(&session)?);
+        }
         let recorded = golden.as_ref().map(|g| g.header.clone());
         let mut columns: Vec<ColumnReport> = Vec::new();
         match &recorded {
@@ -250,21 +267,28 @@ impl Replayer {
             plugins,
             progress: ReplayProgress { file_size: reader.file_size(), ..Default::default() },
         };
+        let recorded = report.recorded.clone();
+        let identity = provided.iter().enumerate().all(|(gi, p)| *p == Some(gi)) && provided.len() == session.columns.len();
         Ok(Replayer {
             session,
-            provided,
             golden,
             golden_path,
             update,
             reader,
             forward,
+            forward_parts,
+            chunk: 0,
             reverse,
             shuffle,
+            last_shuffle: None,
             threads,
             bytes: Vec::new(),
             offsets: Vec::new(),
             keys: Vec::new(),
-            text: String::new(),
+            lines: LineBlock::default(),
+            identity,
+            golden_columns: recorded.as_ref().map(|h| h.columns()).unwrap_or_default(),
+            provided,
             report,
             started: Instant::now(),
             opts,
@@ -278,8 +302,10 @@ impl Replayer {
         }
         self.fill_window()?;
         if !self.offsets.is_empty() {
-            self.run_passes()?;
-            self.compare_window()?;
+            self.read_golden_rows()?;
+            let outcomes = self.run_passes()?;
+            self.merge(outcomes)?;
+            self.check_orders();
         }
         self.report.progress.position = self.reader.position();
         self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
@@ -318,7 +344,21 @@ impl Replayer {
     }
 
 
-    fn run_passes(&mut self) -> Result<(), EngineError> {
+    /// The golden rows of the window (one per event).
+    fn read_golden_rows(&mut self) -> Result<(), EngineError> {
+        let n = self.offsets.len();
+        let Some(golden) = self.golden.as_mut() else { return Ok(()) };
+        golden.read_block(n, &mut self.lines)?;
+        if self.lines.len() < n {
+            let evtnum = self.keys[self.lines.len()].evtnum;
+            return Err(EngineError::golden(golden.path(), format!("the golden file ends before event {evtnum} of the capture: it belongs to another capture")));
+        }
+        Ok(())
+    }
+
+    /// Extracts the window in every pass (in parallel when allowed), and checks each forward
+    /// part against the golden rows on the thread that extracted it.
+    fn run_passes(&mut self) -> Result<Vec<PartOutcome>, EngineError> {
         let n = self.offsets.len();
         let shuffle_order = self.shuffle.as_mut().map(|(_, rng)| order::shuffled(n, rng));
         let reverse_order = order::reversed(n);
@@ -328,24 +368,55 @@ impl Replayer {
         let forward = &mut self.forward;
         let reverse = self.reverse.as_mut();
         let shuffle = self.shuffle.as_mut().map(|(p, _)| p);
-        if self.threads > 1 {
+        let parts = 1 + self.forward_parts.len();
+        self.chunk = n.div_ceil(parts).max(1);
+        let chunk = self.chunk;
+        let golden_path = self.golden_path.clone().unwrap_or_default();
+        let spec = CompareSpec {
+            provided: &self.provided,
+            golden_columns: &self.golden_columns,
+            identity: self.identity,
+            max_details: self.opts.max_details,
+            golden_path: &golden_path,
+            write_rows: self.update.is_some(),
+        };
+        let lines = self.golden.as_ref().map(|_| &self.lines);
+        let check = |p: &Pass, start: usize, end: usize| compare::check_part(&p.table, &keys[start..end], lines.map(|l| (l, start)), &spec);
+        let result = if self.threads > 1 {
+            let panicked = |what: &str| EngineError::new(EngineErrorKind::Plugin, format!("the {what} pass panicked"));
             std::thread::scope(|s| {
-                let r = reverse.map(|p| s.spawn(|| p.run(session, &events, keys, Some(&reverse_order))));
-                let sh = shuffle.map(|p| s.spawn(|| p.run(session, &events, keys, shuffle_order.as_deref())));
-                let f = forward.run(session, &events, keys, None);
-                let r = r.map(|h| h.join().unwrap_or_else(|_| Err(EngineError::new(EngineErrorKind::Plugin, "the reverse-order pass panicked"))));
-                let sh = sh.map(|h| h.join().unwrap_or_else(|_| Err(EngineError::new(EngineErrorKind::Plugin, "the shuffled-order pass panicked"))));
-                f?;
-                if let Some(r) = r {
-                    r?;
+                let mut parts = Vec::new();
+                for (j, p) in self.forward_parts.iter_mut().enumerate() {
+                    let (start, end) = (((j + 1) * chunk).min(n), ((j + 2) * chunk).min(n));
+                    let (ev, ks, check) = (&events[start..end], &keys[start..end], &check);
+                    parts.push(s.spawn(move || p.run(session, ev, ks, None).map(|_| check(p, start, end))));
                 }
-                if let Some(sh) = sh {
-                    sh?;
+                let mut others = Vec::new();
+                if let Some(p) = reverse {
+                    let (order, ev) = (&reverse_order, &events);
+                    others.push(("reverse-order", s.spawn(move || p.run(session, ev, keys, Some(order)))));
                 }
-                Ok::<(), EngineError>(())
-            })?;
+                if let Some(p) = shuffle {
+                    let (order, ev) = (shuffle_order.as_deref(), &events);
+                    others.push(("shuffled-order", s.spawn(move || p.run(session, ev, keys, order))));
+                }
+                let first = chunk.min(n);
+                let mut outcomes = vec![forward.run(session, &events[..first], &keys[..first], None).map(|_| check(forward, 0, first))];
+                outcomes.extend(parts.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(panicked("forward")))));
+                let mut result: Result<Vec<PartOutcome>, EngineError> = outcomes.into_iter().collect();
+                for (what, h) in others {
+                    if let Err(e) = h.join().unwrap_or_else(|_| Err(panicked(what))) {
+                        if result.is_ok() {
+                            result = Err(e);
+                        }
+                    }
+                }
+                result
+            })
         } else {
+            (|| {
             forward.run(session, &events, keys, None)?;
+            let outcome = check(forward, 0, n);
             for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref())] {
                 let Some(p) = p else { continue };
                 if p.is_shared() {
@@ -357,20 +428,56 @@ impl Replayer {
                     p.run(session, &events, keys, order)?;
                 }
             }
+            Ok(vec![outcome])
+            })()
+        };
+        self.last_shuffle = shuffle_order;
+        result
+    }
+
+    /// Adds the parts' outcomes to the report, in capture order.
+    fn merge(&mut self, outcomes: Vec<PartOutcome>) -> Result<(), EngineError> {
+        for part in outcomes {
+            if let Some(e) = part.error {
+                return Err(e);
+            }
+            for (ci, counts) in part.counts.iter().enumerate() {
+                let ri = self.report_column(ci);
+                let c = &mut self.report.columns[ri];
+                c.values += counts[0];
+                c.absent += counts[1];
+                c.errors += counts[2];
+                c.not_applicable += counts[3];
+            }
+            for (gi, (compared, mismatches)) in part.compared.iter().zip(&part.mismatches).enumerate() {
+                self.report.columns[gi].compared += compared;
+                self.report.columns[gi].mismatches += mismatches;
+            }
+            let room = self.opts.max_details.saturating_sub(self.report.mismatches.len());
+            self.report.mismatches.extend(part.details.into_iter().take(room));
+            if let Some(update) = self.update.as_mut() {
+                let rows = part.rows.bytes().filter(|&b| b == b'\n').count() as u64;
+                update.write_formatted(&part.rows, rows)?;
+            }
         }
-        // Order checks: the reverse table holds event i at row n-1-i; the shuffled one at the
-        // row where the permutation put it.
+        Ok(())
+    }
+
+    /// Compares the reverse and shuffled passes with the forward one: the reverse table holds
+    /// event i at row n-1-i; the shuffled one at the row where the permutation put it.
+    fn check_orders(&mut self) {
+        let n = self.offsets.len();
         let max = self.opts.max_details;
         let mut position = vec![0usize; n];
-        if let Some(order) = &shuffle_order {
+        if let Some(order) = &self.last_shuffle {
             for (row, &i) in order.iter().enumerate() {
                 position[i] = row;
             }
         }
-        for (ci, col) in session.columns.iter().enumerate() {
+        for (ci, col) in self.session.columns.iter().enumerate() {
             let report_index = self.report_column(ci);
             for i in 0..n {
-                let fwd = self.forward.table.get(i, ci);
+                let fwd = forward_cell(&self.forward, &self.forward_parts, self.chunk, i, ci);
                 if let Some(p) = &self.reverse {
                     let other = p.table.get(n - 1 - i, ci);
                     if other != fwd {
@@ -391,7 +498,6 @@ impl Replayer {
                 }
             }
         }
-        Ok(())
     }
 
     /// The report entry of session column `ci`.
@@ -400,61 +506,6 @@ impl Replayer {
             Some(_) => self.provided.iter().position(|p| *p == Some(ci)).expect("session columns come from the golden file"),
             None => ci,
         }
-    }
-
-    fn compare_window(&mut self) -> Result<(), EngineError> {
-        let n = self.offsets.len();
-        // Outcome counts of this replay.
-        for ci in 0..self.session.columns.len() {
-            let ri = self.report_column(ci);
-            for i in 0..n {
-                let c = &mut self.report.columns[ri];
-                match self.forward.table.get(i, ci) {
-                    crate::golden::ABSENT => c.absent += 1,
-                    crate::golden::ERROR => c.errors += 1,
-                    crate::golden::NOT_APPLICABLE => c.not_applicable += 1,
-                    _ => c.values += 1,
-                }
-            }
-        }
-        if let Some(update) = self.update.as_mut() {
-            self.text.clear();
-            for (i, key) in self.keys.iter().enumerate() {
-                update.format_row(&mut self.text, key.evtnum, key.ts, key.plugin_id, self.forward.table.row(i));
-            }
-            update.write_formatted(&self.text, n as u64)?;
-        }
-        let Some(golden) = self.golden.as_mut() else { return Ok(()) };
-        let path = self.golden_path.clone().unwrap_or_default();
-        for i in 0..n {
-            let key = self.keys[i];
-            let row = golden.next_row()?.ok_or_else(|| {
-                EngineError::golden(&path, format!("the golden file ends before event {} of the capture: it belongs to another capture", key.evtnum))
-            })?;
-            if row.evtnum != key.evtnum || row.ts != key.ts {
-                return Err(EngineError::golden(
-                    &path,
-                    format!(
-                        "row for evt.num {} (ts {}) does not match the capture's event {} (ts {}): the golden file belongs to another capture",
-                        row.evtnum, row.ts, key.evtnum, key.ts
-                    ),
-                )
-                .at_event(key.evtnum));
-            }
-            for (gi, expected) in row.cells.iter().enumerate() {
-                let Some(ci) = self.provided[gi] else { continue };
-                let actual = self.forward.table.get(i, ci);
-                let c = &mut self.report.columns[gi];
-                c.compared += 1;
-                if *expected != actual {
-                    c.mismatches += 1;
-                    if self.report.mismatches.len() < self.opts.max_details {
-                        self.report.mismatches.push(Mismatch { evtnum: key.evtnum, column: c.column.clone(), expected: (*expected).into(), actual: actual.into() });
-                    }
-                }
-            }
-        }
-        Ok(())
     }
 
     fn check_golden_end(&mut self) -> Result<(), EngineError> {
@@ -470,7 +521,7 @@ impl Replayer {
 
     /// Ends the replay: destroys the states, completes an updated golden file.
     pub fn finish(mut self) -> Result<ReplayReport, EngineError> {
-        for pass in std::iter::once(&mut self.forward).chain(self.reverse.as_mut()).chain(self.shuffle.as_mut().map(|(p, _)| p)) {
+        for pass in std::iter::once(&mut self.forward).chain(self.forward_parts.iter_mut()).chain(self.reverse.as_mut()).chain(self.shuffle.as_mut().map(|(p, _)| p)) {
             for s in pass.states.iter_mut().filter_map(Option::take) {
                 s.destroy();
             }
@@ -494,4 +545,11 @@ fn event_refs<'a>(bytes: &'a [u8], offsets: &[usize], keys: &[EventKey]) -> Vec<
             EventRef { num: keys[i].evtnum, bytes: &bytes[offsets[i]..end] }
         })
         .collect()
+}
+
+/// Cell `ci` of window event `i`, from the forward part that extracted it.
+fn forward_cell<'a>(forward: &'a Pass, parts: &'a [Pass], chunk: usize, i: usize, ci: usize) -> &'a str {
+    let part = i / chunk;
+    let table = if part == 0 { &forward.table } else { &parts[part - 1].table };
+    table.get(i % chunk, ci)
 }

@@ -1,0 +1,211 @@
+//! `scaptool print`: sysdig's `-r capture [filter] -p format [-j]` without sysdig. Reads the
+//! capture in batches, extracts the filter's fields for every event and the format's fields for
+//! the events that pass, and renders one line per event (text or JSON) into one string per
+//! batch.
+//!
+//! Defaults are Debian sysdig 0.29.3's: plugin events print with
+//! `*%evt.num %evt.datetime.s [%evt.pluginname] %evt.plugininfo`
+//! (`1 2020-09-13 12:26:40 [<NA>] <NA>` when the event's plugin is not loaded); `-j` without a
+//! format prints that format's fields as JSON. Other events print with
+//! `*%evt.num %evt.time %evt.cpu %evt.dir %evt.type` (sysdig's syscall format needs process
+//! state scaptool does not keep). `max_events` stops after that many events passed the filter,
+//! as sysdig's `-n`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use scap::ScapReader;
+use scap_filter::{CompiledFilter, FilterError, OutputFormat};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Clock;
+use crate::error::{EngineError, FilterLocation};
+use crate::event_batch::EventBatch;
+use crate::evt_fields::scap_hostname;
+use crate::extraction::{EvtContext, Extraction};
+use crate::fieldset::FieldSet;
+use crate::spec::PluginSpec;
+
+/// sysdig 0.29.3's format for plugin events.
+pub const DEFAULT_PLUGIN_FORMAT: &str = "*%evt.num %evt.datetime.s [%evt.pluginname] %evt.plugininfo";
+/// scaptool's format for other events.
+pub const DEFAULT_OTHER_FORMAT: &str = "*%evt.num %evt.time %evt.cpu %evt.dir %evt.type";
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintOptions {
+    pub capture: String,
+    #[serde(default)]
+    pub plugins: Vec<PluginSpec>,
+    /// Filter condition (empty: every event).
+    #[serde(default)]
+    pub filter: Option<String>,
+    /// Output format (`None`: sysdig's default).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// One JSON object per event (sysdig `-j`).
+    #[serde(default)]
+    pub json: bool,
+    /// `UTC` (default), `local`, or an IANA zone name.
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Stop after this many events passed the filter (sysdig `-n`).
+    #[serde(default)]
+    pub max_events: Option<u64>,
+    #[serde(default = "default_batch")]
+    pub batch_events: usize,
+}
+
+fn default_batch() -> usize {
+    16384
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrintProgress {
+    /// Events read.
+    pub events: u64,
+    /// Events that passed the filter.
+    pub matched: u64,
+    /// Lines printed (a format without `*` skips events with a field that has no value).
+    pub printed: u64,
+    pub position: u64,
+    pub file_size: u64,
+    pub elapsed_ms: u64,
+    pub done: bool,
+}
+
+/// A filter or format compile error as an engine error with its location.
+pub fn filter_error(kind: &str, name: Option<&str>, part: &str, text: &str, e: &FilterError) -> EngineError {
+    let mut err = EngineError::usage(match name {
+        Some(n) => format!("{kind} '{n}' {part}: {e}"),
+        None => e.to_string(),
+    });
+    err.detail_code = Some(format!("{:?}", e.kind).to_uppercase());
+    err.filter = Some(Box::new(FilterLocation {
+        kind: kind.to_string(),
+        name: name.map(String::from),
+        part: part.to_string(),
+        text: text.to_string(),
+        offset: e.pos.offset,
+        line: e.pos.line,
+        col: e.pos.col,
+        reason: e.message.clone(),
+    }));
+    err
+}
+
+pub struct Printer {
+    opts: PrintOptions,
+    set: FieldSet,
+    filter: Option<CompiledFilter>,
+    /// (plugin-event format, other-event format): the same one when a format is given.
+    plugin_format: OutputFormat,
+    other_format: OutputFormat,
+    extraction: Extraction,
+    ctx: EvtContext,
+    reader: ScapReader,
+    batch: EventBatch,
+    matched_idx: Vec<usize>,
+    all_idx: Vec<usize>,
+    progress: PrintProgress,
+    started: Instant,
+}
+
+impl Printer {
+    pub fn start(opts: PrintOptions) -> Result<Printer, EngineError> {
+        let clock = Clock::new(opts.timezone.as_deref().unwrap_or("UTC")).map_err(EngineError::usage)?;
+        let set = FieldSet::load(&opts.plugins)?;
+        let filter = match opts.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            None => None,
+            Some(text) => {
+                let f = scap_filter::compile_filter(text, None, &set.resolver(None)).map_err(|e| filter_error("filter", None, "condition", text, &e))?;
+                Some(f)
+            }
+        };
+        let parse = |text: &str| OutputFormat::parse(text, &set.resolver(None)).map_err(|e| filter_error("format", None, "output", text, &e));
+        let (plugin_format, other_format) = match &opts.format {
+            Some(f) => (parse(f)?, parse(f)?),
+            None => (parse(DEFAULT_PLUGIN_FORMAT)?, parse(DEFAULT_OTHER_FORMAT)?),
+        };
+        let filter_ids: Vec<u32> = filter.as_ref().map(|f| f.fields().iter().map(|r| r.id).collect()).unwrap_or_default();
+        let format_ids: Vec<u32> = plugin_format.fields().iter().chain(other_format.fields()).map(|r| r.id).collect();
+        let extraction = Extraction::new(&set, &[filter_ids, format_ids])?;
+        let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
+        let progress = PrintProgress { file_size: reader.file_size(), ..Default::default() };
+        Ok(Printer {
+            batch: EventBatch::new(opts.batch_events, 16 << 20),
+            ctx: EvtContext { clock, first_ts: None, hostname: scap_hostname() },
+            opts,
+            set,
+            filter,
+            plugin_format,
+            other_format,
+            extraction,
+            reader,
+            matched_idx: Vec::new(),
+            all_idx: Vec::new(),
+            progress,
+            started: Instant::now(),
+        })
+    }
+
+    /// Prints the next batch into `out` (lines ending in `\n`); `done` at the end.
+    pub fn step(&mut self, out: &mut String) -> Result<PrintProgress, EngineError> {
+        if self.progress.done {
+            return Ok(self.progress.clone());
+        }
+        let more = self.batch.fill(&mut self.reader, &self.opts.capture)?;
+        let n = self.batch.len();
+        if n > 0 {
+            self.ctx.first_ts.get_or_insert(self.batch.meta[0].ts);
+            self.extraction.begin(&self.set, &self.batch);
+            self.all_idx.clear();
+            self.all_idx.extend(0..n);
+            self.matched_idx.clear();
+            match &self.filter {
+                None => self.matched_idx.extend(0..n),
+                Some(f) => {
+                    self.extraction.run(0, &mut self.set, &self.batch, &self.all_idx, &mut self.ctx)?;
+                    for i in 0..n {
+                        if f.matches(&self.extraction.row(i)) {
+                            self.matched_idx.push(i);
+                        }
+                    }
+                }
+            }
+            // sysdig -n: stop after that many events passed the filter
+            if let Some(max) = self.opts.max_events {
+                let left = max.saturating_sub(self.progress.matched) as usize;
+                if self.matched_idx.len() >= left {
+                    self.matched_idx.truncate(left);
+                    self.progress.done = true;
+                }
+            }
+            self.extraction.run(1, &mut self.set, &self.batch, &self.matched_idx, &mut self.ctx)?;
+            for &i in &self.matched_idx {
+                let row = self.extraction.row(i);
+                let fmt = if self.batch.meta[i].event_type == scap::event_types::PLUGINEVENT_E { &self.plugin_format } else { &self.other_format };
+                let ok = if self.opts.json { fmt.render_json(&row, out) } else { fmt.render(&row, out) };
+                if ok {
+                    out.push('\n');
+                    self.progress.printed += 1;
+                }
+            }
+            self.progress.events += n as u64;
+            self.progress.matched += self.matched_idx.len() as u64;
+        }
+        if !more {
+            self.progress.done = true;
+        }
+        self.progress.position = self.reader.position();
+        self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        Ok(self.progress.clone())
+    }
+
+    pub fn finish(self) -> PrintProgress {
+        let mut p = self.progress.clone();
+        p.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        p
+    }
+}
