@@ -14,20 +14,13 @@ use scap::plugin_event;
 use scap::writer::{ScapWriter, WriterOptions};
 use scap::Compression;
 
-#[derive(Clone, Default)]
-struct SharedVec(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-impl std::io::Write for SharedVec {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+// The scap integration tests' builders: the writer's in-memory sink, blocks and events.
+#[path = "../../scap/tests/common/builders.rs"]
+mod builders;
+use builders::{event_block, raw_block, v1_event, v2_event, SharedSink};
 
 fn written(n: u64, compression: Compression, mi: bool, payload: impl Fn(u64) -> Vec<u8>) -> Vec<u8> {
-    let sink = SharedVec::default();
+    let sink = SharedSink::default();
     let options = WriterOptions {
         compression: Some(compression),
         machine_info: mi.then(|| MachineInfo {
@@ -51,64 +44,22 @@ fn written(n: u64, compression: Compression, mi: bool, payload: impl Fn(u64) -> 
     plugin_event::encode_async(&mut v, 5, u64::MAX, 999, "container", b"{\"id\":\"abc\"}");
     w.write_event(0, 0, &v).unwrap();
     w.finish().unwrap();
-    let out = sink.0.lock().unwrap().clone();
-    out
+    sink.snapshot()
 }
 
-fn raw_block(block_type: u32, body: &[u8]) -> Vec<u8> {
-    let total = block::total_len_for_body(body.len()) as u32;
-    let mut out = block::BlockHeader { block_type, total_len: total }.to_bytes().to_vec();
-    out.extend_from_slice(body);
-    out.resize(total as usize - 4, 0);
-    out.extend_from_slice(&total.to_le_bytes());
-    out
-}
-
+/// A v2 event of `event_type` (ts 7, tid 42); `wide` selects u32 lengths.
 fn v2(event_type: u16, params: &[&[u8]], wide: bool) -> Vec<u8> {
-    let w = if wide { 4 } else { 2 };
-    let len = 26 + params.len() * w + params.iter().map(|p| p.len()).sum::<usize>();
-    let mut e = Vec::new();
-    e.extend_from_slice(&7u64.to_le_bytes());
-    e.extend_from_slice(&42u64.to_le_bytes());
-    e.extend_from_slice(&(len as u32).to_le_bytes());
-    e.extend_from_slice(&event_type.to_le_bytes());
-    e.extend_from_slice(&(params.len() as u32).to_le_bytes());
-    for p in params {
-        if wide {
-            e.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        } else {
-            e.extend_from_slice(&(p.len() as u16).to_le_bytes());
-        }
-    }
-    for p in params {
-        e.extend_from_slice(p);
-    }
-    e
+    v2_event(7, 42, event_type, wide, params)
 }
 
+/// A v1 event of `event_type` (ts 7, tid 42).
 fn v1(event_type: u16, params: &[&[u8]]) -> Vec<u8> {
-    let len = 22 + params.len() * 2 + params.iter().map(|p| p.len()).sum::<usize>();
-    let mut e = Vec::new();
-    e.extend_from_slice(&7u64.to_le_bytes());
-    e.extend_from_slice(&42u64.to_le_bytes());
-    e.extend_from_slice(&(len as u32).to_le_bytes());
-    e.extend_from_slice(&event_type.to_le_bytes());
-    for p in params {
-        e.extend_from_slice(&(p.len() as u16).to_le_bytes());
-    }
-    for p in params {
-        e.extend_from_slice(p);
-    }
-    e
+    v1_event(7, 42, event_type, params)
 }
 
+/// An event block on CPU 1.
 fn ev_block(block_type: u32, flags: Option<u32>, ev: &[u8]) -> Vec<u8> {
-    let mut body = 1u16.to_le_bytes().to_vec();
-    if let Some(f) = flags {
-        body.extend_from_slice(&f.to_le_bytes());
-    }
-    body.extend_from_slice(ev);
-    raw_block(block_type, &body)
+    event_block(block_type, 1, flags, ev)
 }
 
 /// Every block shape in one plain capture: MI, unknown, EV/EVF v1 and v2, large, dropped

@@ -14,6 +14,11 @@ use scap::reader::{Item, ScapReader};
 use scap::writer::{ScapWriter, WriterOptions};
 use scap::{input, plugin_event, summary, Compression, ErrorKind};
 
+// The writer's in-memory sink of the scap integration tests.
+#[path = "../../scap/tests/common/builders.rs"]
+mod builders;
+use builders::SharedSink;
+
 /// What the test keeps of an event.
 #[derive(Debug, PartialEq, Eq)]
 struct Ev {
@@ -142,7 +147,7 @@ fn check(data: &[u8]) {
     // A capture read cleanly can be rewritten event by event and reads back identically (the
     // writer may only refuse a non-large event type too big for a non-large block).
     if error.is_none() {
-        let mut out = SharedVec::default();
+        let out = SharedSink::default();
         let mut w = ScapWriter::new(Box::new(out.clone()), Compression::None, &WriterOptions::default()).unwrap();
         let mut written = Vec::new();
         for e in &events {
@@ -169,21 +174,3 @@ fn check(data: &[u8]) {
     }
 }
 
-#[derive(Clone, Default)]
-struct SharedVec(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl SharedVec {
-    fn take(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.0.lock().unwrap())
-    }
-}
-
-impl std::io::Write for SharedVec {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}

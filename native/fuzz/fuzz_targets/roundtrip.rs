@@ -14,6 +14,11 @@ use scap::reader::{Item, ScapReader};
 use scap::writer::{ScapWriter, WriterOptions};
 use scap::{input, plugin_event, Compression, ErrorKind};
 
+// The scap integration tests' builders: the writer's in-memory sink and v2 events.
+#[path = "../../scap/tests/common/builders.rs"]
+mod builders;
+use builders::{v2_event, SharedSink};
+
 #[derive(Arbitrary, Debug)]
 enum Kind {
     Plugin {
@@ -55,39 +60,8 @@ struct Case {
 
 fn typed(ts: u64, tid: u64, event_type: u16, params: &[Vec<u8>]) -> Vec<u8> {
     let wide = has_large_payload(event_type);
-    let width = if wide { 4 } else { 2 };
     let params: Vec<&[u8]> = params.iter().map(|p| if wide { &p[..] } else { &p[..p.len().min(65535)] }).collect();
-    let len = 26 + params.len() * width + params.iter().map(|p| p.len()).sum::<usize>();
-    let mut e = Vec::with_capacity(len);
-    e.extend_from_slice(&ts.to_le_bytes());
-    e.extend_from_slice(&tid.to_le_bytes());
-    e.extend_from_slice(&(len as u32).to_le_bytes());
-    e.extend_from_slice(&event_type.to_le_bytes());
-    e.extend_from_slice(&(params.len() as u32).to_le_bytes());
-    for p in &params {
-        if wide {
-            e.extend_from_slice(&(p.len() as u32).to_le_bytes());
-        } else {
-            e.extend_from_slice(&(p.len() as u16).to_le_bytes());
-        }
-    }
-    for p in &params {
-        e.extend_from_slice(p);
-    }
-    e
-}
-
-#[derive(Clone, Default)]
-struct SharedVec(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for SharedVec {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    v2_event(ts, tid, event_type, wide, &params)
 }
 
 /// An event as written, and as it must come back.
@@ -141,7 +115,7 @@ fuzz_target!(|case: Case| {
         }),
         level: Some(1),
     };
-    let sink = SharedVec::default();
+    let sink = SharedSink::default();
     let mut w = ScapWriter::new(Box::new(sink.clone()), compression, &options).unwrap();
     let mut written: Vec<Written> = Vec::new();
     let mut flushed_at: Vec<usize> = Vec::new();
@@ -190,11 +164,11 @@ fuzz_target!(|case: Case| {
         }
         if ev.flush_after {
             w.flush().unwrap();
-            flushed_at.push(sink.0.lock().unwrap().len());
+            flushed_at.push(sink.len());
         }
     }
     w.finish().unwrap();
-    let bytes = sink.0.lock().unwrap().clone();
+    let bytes = sink.snapshot();
 
     let (events, dropped, err) = read_back(bytes.clone());
     let numbered: Vec<&Written> = written.iter().filter(|w| w.numbered).collect();

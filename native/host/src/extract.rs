@@ -377,11 +377,71 @@ impl PluginState {
         }
     }
 
-    fn set_all(results: &mut ExtractResults, event: usize, n_fields: usize, error: Option<&ExtractError>) {
-        for j in 0..n_fields {
-            match error {
-                Some(e) => results.set_error(event * n_fields + j, e.clone()),
-                None => results.set_absent(event * n_fields + j),
+    /// The header of event `ei`, or `None` after making each of its cells an `InvalidEvent`
+    /// error when its bytes are not a complete v2 event.
+    fn view_or_invalid<'e>(
+        evt: &EventRef<'e>,
+        ei: usize,
+        n_fields: usize,
+        results: &mut ExtractResults,
+    ) -> Option<EventView<'e>> {
+        let view = EventView::parse(evt.bytes);
+        if view.is_none() {
+            let invalid = ExtractError {
+                kind: ExtractErrorKind::InvalidEvent,
+                message: "not a complete v2 event".into(),
+                plugin_message: None,
+            };
+            for j in 0..n_fields {
+                results.set_error(ei * n_fields + j, invalid.clone());
+            }
+        }
+        view
+    }
+
+    /// The events the generations before 3.0 are sent: each plugin event goes to `body` with
+    /// its index, as the 32-byte legacy event, the crash scope on its number. Incomplete events
+    /// are `InvalidEvent` errors; other events are never sent (absent), as with the framework.
+    fn each_legacy_event(
+        events: &[EventRef<'_>],
+        n_fields: usize,
+        results: &mut ExtractResults,
+        scope: &crash::Scope,
+        mut body: impl FnMut(usize, &EventV0, &mut ExtractResults),
+    ) {
+        for (ei, evt) in events.iter().enumerate() {
+            let Some(view) = Self::view_or_invalid(evt, ei, n_fields, results) else {
+                continue;
+            };
+            let Some((_, payload)) = view.plugin_payload() else {
+                continue;
+            };
+            scope.set_event(evt.num);
+            body(ei, &EventV0::new(evt.num, payload, view.ts), results);
+        }
+    }
+
+    /// Extracts every field of event `ei` through `calls`: all fields in one call; when it
+    /// fails, each field is asked again alone, so the failure lands on the field(s) that cause
+    /// it, exactly as with the framework's one-field calls.
+    fn all_then_each(&self, plan: &ExtractPlan, ei: usize, results: &mut ExtractResults, calls: &mut impl FieldCalls) {
+        let n_fields = plan.fields.len();
+        let mut code = calls.call(0, n_fields);
+        if self.generation().rc(code) == Rc::Success {
+            for (j, pf) in plan.fields.iter().enumerate() {
+                calls.store(results, ei * n_fields + j, pf, j, j);
+            }
+            return;
+        }
+        for (j, pf) in plan.fields.iter().enumerate() {
+            if n_fields > 1 {
+                code = calls.call(j, 1);
+            }
+            let cell = ei * n_fields + j;
+            if self.generation().rc(code) == Rc::Success {
+                calls.store(results, cell, pf, j, 0);
+            } else {
+                results.set_error(cell, self.failure(&pf.label, code));
             }
         }
     }
@@ -414,13 +474,8 @@ impl PluginState {
             Some(s) => unsafe { s.cast() },
             None => return,
         };
-        let mut offsets = ValueOffsets {
-            start: std::ptr::null(),
-            length: std::ptr::null(),
-        };
-        let want_offsets = plan.with_offsets && minor >= 11;
         let owner = self.owner.as_ref().map_or(std::ptr::null_mut(), |o| o.as_ptr());
-        let mut input = FieldExtractInput {
+        let input = FieldExtractInput {
             owner,
             get_owner_last_error: Some(owner::get_owner_last_error),
             num_fields: n_fields as u32,
@@ -433,112 +488,32 @@ impl PluginState {
             },
             value_offsets: std::ptr::null_mut(),
         };
-        scope.set_field(&plan.batch_label);
-        let invalid = ExtractError {
-            kind: ExtractErrorKind::InvalidEvent,
-            message: "not a complete v2 event".into(),
-            plugin_message: None,
+        let mut calls = V3Calls {
+            f,
+            state: self.raw,
+            ev: EventInput {
+                evt: std::ptr::null(),
+                evtnum: 0,
+                evtsrc: src.as_ptr(),
+            },
+            input,
+            fields,
+            want_offsets: plan.with_offsets && minor >= 11,
+            with_offsets: plan.with_offsets,
+            offsets: ValueOffsets::NONE,
         };
+        scope.set_field(&plan.batch_label);
         for (ei, evt) in events.iter().enumerate() {
-            let Some(view) = EventView::parse(evt.bytes) else {
-                Self::set_all(results, ei, n_fields, Some(&invalid));
+            let Some(view) = Self::view_or_invalid(evt, ei, n_fields, results) else {
                 continue;
             };
             if !self.extract_set.contains(view.event_type) {
                 continue; // never sent by the framework: absent
             }
             scope.set_event(evt.num);
-            let ev_input = EventInput {
-                evt: view.bytes.as_ptr() as *const EventHeader,
-                evtnum: evt.num,
-                evtsrc: src.as_ptr(),
-            };
-            // Ask all fields at once; on failure, each alone.
-            let mut code = self.call_v3(
-                f,
-                &ev_input,
-                &mut input,
-                fields,
-                0,
-                n_fields,
-                want_offsets,
-                &mut offsets,
-            );
-            if self.generation().rc(code) == Rc::Success {
-                for (j, (pf, out)) in plan.fields.iter().zip(fields.iter()).enumerate() {
-                    self.store_v3(results, ei * n_fields + j, pf, out, &offsets, j, plan.with_offsets);
-                }
-                continue;
-            }
-            for j in 0..n_fields {
-                if n_fields > 1 {
-                    code = self.call_v3(f, &ev_input, &mut input, fields, j, 1, want_offsets, &mut offsets);
-                }
-                if self.generation().rc(code) == Rc::Success {
-                    self.store_v3(
-                        results,
-                        ei * n_fields + j,
-                        &plan.fields[j],
-                        &fields[j],
-                        &offsets,
-                        0,
-                        plan.with_offsets,
-                    );
-                } else {
-                    results.set_error(ei * n_fields + j, self.failure(&plan.fields[j].label, code));
-                }
-            }
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn call_v3(
-        &self,
-        f: ExtractV3Fn,
-        ev: &EventInput,
-        input: &mut FieldExtractInput,
-        fields: &mut [FieldV3],
-        first: usize,
-        count: usize,
-        want_offsets: bool,
-        offsets: &mut ValueOffsets,
-    ) -> i32 {
-        for fld in &mut fields[first..first + count] {
-            fld.res = std::ptr::null();
-            fld.res_len = 0;
-        }
-        input.fields = fields[first..].as_mut_ptr();
-        input.num_fields = count as u32;
-        *offsets = ValueOffsets {
-            start: std::ptr::null(),
-            length: std::ptr::null(),
-        };
-        input.value_offsets = if want_offsets { offsets } else { std::ptr::null_mut() };
-        // SAFETY: the 3.x signature; every pointer stays valid for the call.
-        unsafe { f(self.raw, ev, input) }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn store_v3(
-        &self,
-        results: &mut ExtractResults,
-        cell: usize,
-        pf: &PreparedField,
-        out: &FieldV3,
-        offsets: &ValueOffsets,
-        index: usize,
-        with_offsets: bool,
-    ) {
-        // SAFETY: the plugin's result for this field, read before the next call.
-        match unsafe { read_values(results, cell, pf, out.res, out.res_len, out.flist != 0) } {
-            Ok(()) => {
-                if with_offsets && out.res_len > 0 && !offsets.start.is_null() && !offsets.length.is_null() {
-                    // SAFETY: 3.11: one entry per field of the call.
-                    let (s, l) = unsafe { (*offsets.start.add(index), *offsets.length.add(index)) };
-                    results.set_offsets(cell, s, l);
-                }
-            }
-            Err(e) => results.set_error(cell, e),
+            calls.ev.evt = view.bytes.as_ptr() as *const EventHeader;
+            calls.ev.evtnum = evt.num;
+            self.all_then_each(plan, ei, results, &mut calls);
         }
     }
 
@@ -567,65 +542,17 @@ impl PluginState {
             Some(s) => unsafe { s.cast() },
             None => return,
         };
-        scope.set_field(&plan.batch_label);
-        let invalid = ExtractError {
-            kind: ExtractErrorKind::InvalidEvent,
-            message: "not a complete v2 event".into(),
-            plugin_message: None,
+        let mut calls = V1Calls {
+            f,
+            state: self.raw,
+            ev: EventV0::new(0, &[], 0),
+            fields,
         };
-        for (ei, evt) in events.iter().enumerate() {
-            let Some(view) = EventView::parse(evt.bytes) else {
-                Self::set_all(results, ei, n_fields, Some(&invalid));
-                continue;
-            };
-            let Some((_, payload)) = view.plugin_payload() else {
-                continue;
-            };
-            scope.set_event(evt.num);
-            let ev = EventV0 {
-                evtnum: evt.num,
-                data: payload.as_ptr(),
-                datalen: payload.len() as u32,
-                ts: view.ts,
-            };
-            let call = |fields: &mut [FieldV1]| {
-                for fld in fields.iter_mut() {
-                    fld.res = std::ptr::null();
-                    fld.res_len = 0;
-                }
-                // SAFETY: the 1.x/2.x signature.
-                unsafe { f(self.raw, &ev, fields.len() as u32, fields.as_mut_ptr()) }
-            };
-            let code = call(&mut fields[..]);
-            if self.generation().rc(code) == Rc::Success {
-                for (j, (pf, out)) in plan.fields.iter().zip(fields.iter()).enumerate() {
-                    let cell = ei * n_fields + j;
-                    // SAFETY: the plugin's result for this field, read before the next call.
-                    if let Err(e) = unsafe { read_values(results, cell, pf, out.res, out.res_len, out.flist != 0) } {
-                        results.set_error(cell, e);
-                    }
-                }
-                continue;
-            }
-            for j in 0..n_fields {
-                let code = if n_fields > 1 {
-                    call(&mut fields[j..j + 1])
-                } else {
-                    code
-                };
-                let cell = ei * n_fields + j;
-                if self.generation().rc(code) == Rc::Success {
-                    let out = fields[j];
-                    if let Err(e) =
-                        unsafe { read_values(results, cell, &plan.fields[j], out.res, out.res_len, out.flist != 0) }
-                    {
-                        results.set_error(cell, e);
-                    }
-                } else {
-                    results.set_error(cell, self.failure(&plan.fields[j].label, code));
-                }
-            }
-        }
+        scope.set_field(&plan.batch_label);
+        Self::each_legacy_event(events, n_fields, results, scope, |ei, ev, results| {
+            calls.ev = *ev;
+            self.all_then_each(plan, ei, results, &mut calls);
+        });
     }
 
     /// seed, 0.1, 0.2, 0.3: one field per call.
@@ -642,26 +569,7 @@ impl PluginState {
         };
         let releaser = self.loaded().releaser;
         let by_name = matches!(self.generation(), Generation::Seed | Generation::V0_1);
-        let invalid = ExtractError {
-            kind: ExtractErrorKind::InvalidEvent,
-            message: "not a complete v2 event".into(),
-            plugin_message: None,
-        };
-        for (ei, evt) in events.iter().enumerate() {
-            let Some(view) = EventView::parse(evt.bytes) else {
-                Self::set_all(results, ei, n_fields, Some(&invalid));
-                continue;
-            };
-            let Some((_, payload)) = view.plugin_payload() else {
-                continue;
-            };
-            scope.set_event(evt.num);
-            let ev = EventV0 {
-                evtnum: evt.num,
-                data: payload.as_ptr(),
-                datalen: payload.len() as u32,
-                ts: view.ts,
-            };
+        Self::each_legacy_event(events, n_fields, results, scope, |ei, ev, results| {
             for (j, pf) in plan.fields.iter().enumerate() {
                 let cell = ei * n_fields + j;
                 if pf.field_type.code().is_none() {
@@ -691,7 +599,7 @@ impl PluginState {
                         res_u64: 0,
                     };
                     // SAFETY: the seed/0.1 signature.
-                    let code = unsafe { sym.cast::<ExtractSeedFn>()(self.raw, &ev, 1, &mut fld) };
+                    let code = unsafe { sym.cast::<ExtractSeedFn>()(self.raw, ev, 1, &mut fld) };
                     (code, fld.field_present != 0, fld.res_u64, fld.res_str as *const c_char)
                 } else {
                     let mut fld = FieldV0 {
@@ -704,7 +612,7 @@ impl PluginState {
                         res_u64: 0,
                     };
                     // SAFETY: the 0.2/0.3 signature.
-                    let code = unsafe { sym.cast::<ExtractV0Fn>()(self.raw, &ev, 1, &mut fld) };
+                    let code = unsafe { sym.cast::<ExtractV0Fn>()(self.raw, ev, 1, &mut fld) };
                     (code, fld.field_present != 0, fld.res_u64, fld.res_str)
                 };
                 let ok = self.generation().rc(code) == Rc::Success;
@@ -729,6 +637,91 @@ impl PluginState {
                 // seed / 0.1: the string is the host's to release, present or not.
                 unsafe { releaser.release(strp as *mut c_void) };
             }
+        });
+    }
+}
+
+/// One event's `extract_fields` calls in a generation's ABI: a call covering some fields of
+/// the plan, and the copy of one field's result before the next call.
+trait FieldCalls {
+    /// Calls the plugin for the fields `first..first + count`; its return code.
+    fn call(&mut self, first: usize, count: usize) -> i32;
+    /// Copies into `cell` the result of field `j`, entry `index` of the last call.
+    fn store(&self, results: &mut ExtractResults, cell: usize, pf: &PreparedField, j: usize, index: usize);
+}
+
+/// 1.x/2.x: the 32-byte event and 64-byte fields with `bool` members.
+struct V1Calls<'a> {
+    f: ExtractV1Fn,
+    state: *mut c_void,
+    ev: EventV0,
+    fields: &'a mut [FieldV1],
+}
+
+impl FieldCalls for V1Calls<'_> {
+    fn call(&mut self, first: usize, count: usize) -> i32 {
+        let fields = &mut self.fields[first..first + count];
+        for fld in fields.iter_mut() {
+            fld.res = std::ptr::null();
+            fld.res_len = 0;
+        }
+        // SAFETY: the 1.x/2.x signature.
+        unsafe { (self.f)(self.state, &self.ev, count as u32, fields.as_mut_ptr()) }
+    }
+
+    fn store(&self, results: &mut ExtractResults, cell: usize, pf: &PreparedField, j: usize, _index: usize) {
+        let out = &self.fields[j];
+        // SAFETY: the plugin's result for this field, read before the next call.
+        if let Err(e) = unsafe { read_values(results, cell, pf, out.res, out.res_len, out.flist != 0) } {
+            results.set_error(cell, e);
+        }
+    }
+}
+
+/// 3.x: `ss_plugin_field_extract_input`, with the 3.11 value offsets when asked for.
+struct V3Calls<'a> {
+    f: ExtractV3Fn,
+    state: *mut c_void,
+    ev: EventInput,
+    input: FieldExtractInput,
+    fields: &'a mut [FieldV3],
+    /// Pass `value_offsets` (the plan asks for offsets and the plugin is 3.11+).
+    want_offsets: bool,
+    /// The plan asks for offsets: store them when the plugin gave some.
+    with_offsets: bool,
+    offsets: ValueOffsets,
+}
+
+impl FieldCalls for V3Calls<'_> {
+    fn call(&mut self, first: usize, count: usize) -> i32 {
+        for fld in &mut self.fields[first..first + count] {
+            fld.res = std::ptr::null();
+            fld.res_len = 0;
+        }
+        self.input.fields = self.fields[first..].as_mut_ptr();
+        self.input.num_fields = count as u32;
+        self.offsets = ValueOffsets::NONE;
+        self.input.value_offsets = if self.want_offsets {
+            &mut self.offsets
+        } else {
+            std::ptr::null_mut()
+        };
+        // SAFETY: the 3.x signature; every pointer stays valid for the call.
+        unsafe { (self.f)(self.state, &self.ev, &self.input) }
+    }
+
+    fn store(&self, results: &mut ExtractResults, cell: usize, pf: &PreparedField, j: usize, index: usize) {
+        let (out, offsets) = (&self.fields[j], &self.offsets);
+        // SAFETY: the plugin's result for this field, read before the next call.
+        match unsafe { read_values(results, cell, pf, out.res, out.res_len, out.flist != 0) } {
+            Ok(()) => {
+                if self.with_offsets && out.res_len > 0 && !offsets.start.is_null() && !offsets.length.is_null() {
+                    // SAFETY: 3.11: one entry per field of the call.
+                    let (s, l) = unsafe { (*offsets.start.add(index), *offsets.length.add(index)) };
+                    results.set_offsets(cell, s, l);
+                }
+            }
+            Err(e) => results.set_error(cell, e),
         }
     }
 }

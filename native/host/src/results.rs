@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::value::{ExtractedValue, ValueRef};
+use crate::value::{render_list, ExtractedValue, ValueRef};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExtractErrorKind {
@@ -109,14 +109,7 @@ impl<'a> Values<'a> {
 
     pub fn render(&self, out: &mut String) {
         if self.list {
-            out.push('[');
-            for (i, v) in self.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                v.render(out);
-            }
-            out.push(']');
+            render_list(self.iter(), out, |v, out| v.render(out));
         } else {
             self.get(0).render(out);
         }

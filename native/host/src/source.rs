@@ -373,12 +373,7 @@ impl PluginState {
                 let _lock = self.loaded().guard(false);
                 let scope = crash::enter(self.loaded().name(), Operation::EventToString);
                 scope.set_event(evt.num);
-                let legacy = EventV0 {
-                    evtnum: evt.num,
-                    data: payload.as_ptr(),
-                    datalen: payload.len() as u32,
-                    ts: view.ts,
-                };
+                let legacy = EventV0::new(evt.num, payload, view.ts);
                 // SAFETY: the generation's signature; the event outlives the call.
                 unsafe {
                     match self.generation() {

@@ -95,16 +95,7 @@ impl ExtractedValue {
     /// Appends the canonical rendering.
     pub fn render(&self, out: &mut String) {
         match self {
-            ExtractedValue::List(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    item.render(out);
-                }
-                out.push(']');
-            }
+            ExtractedValue::List(items) => render_list(items.iter(), out, |item, out| item.render(out)),
             scalar => {
                 if let Some(r) = scalar.as_ref() {
                     r.render(out)
@@ -120,6 +111,18 @@ impl fmt::Display for ExtractedValue {
         self.render(&mut s);
         f.write_str(&s)
     }
+}
+
+/// The canonical rendering of a list: `[a,b,...]`, each item by `render`.
+pub(crate) fn render_list<T>(items: impl Iterator<Item = T>, out: &mut String, mut render: impl FnMut(T, &mut String)) {
+    out.push('[');
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        render(item, out);
+    }
+    out.push(']');
 }
 
 /// Decodes a 4- or 16-byte address buffer.

@@ -1,22 +1,20 @@
 //! Async events and event parsing (3.x), against a small test plugin compiled here
 //! (`tests/plugins/async_parse.c`): no project fixture has these capabilities.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-use plugin_host::{EventBatch, EventRef, EventTypes, ExtractPlan, ExtractResults, Plugin};
+use std::path::PathBuf;
+
+use common::*;
+use plugin_host::{EventBatch, EventRef, EventTypes, ExtractPlan, Plugin};
 
 fn build_plugin() -> PathBuf {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/async_parse.c");
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("libhost_async_parse.so");
-    let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-O1", "-Wall", "-pthread", "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("a C compiler (cc) is needed to build the async/parse test plugin");
-    assert!(status.success(), "building {}", src.display());
-    out
+    build_test_plugin(
+        "async_parse.c",
+        "libhost_async_parse.so",
+        &["-O1", "-pthread"],
+        "the async/parse test plugin",
+    )
 }
 
 fn async_name_and_data(ev: &[u8]) -> (String, String) {
@@ -71,8 +69,7 @@ fn async_events_and_parsing() {
     assert_eq!(async_name_and_data(dump.event(0)).1, "dump");
 
     // Parsing: plugin events are sent, other types are not; the parse count shows in a field.
-    let mut plugin_ev = Vec::new();
-    scap::plugin_event::encode(&mut plugin_ev, 1, 3, b"x");
+    let plugin_ev = plugin_event(1, b"x");
     let mut other = plugin_ev.clone();
     other[20..22].copy_from_slice(&1u16.to_le_bytes());
     assert!(s
@@ -95,17 +92,14 @@ fn async_events_and_parsing() {
         )
         .unwrap());
     let plan = ExtractPlan::parse(&plugin, &["ap.parsed"]).unwrap();
-    let mut r = ExtractResults::new();
-    s.extract(
+    let r = extract_dummy(
+        &mut s,
         &plan,
-        "dummy",
         &[EventRef {
             num: 3,
             bytes: &plugin_ev,
         }],
-        &mut r,
-    )
-    .unwrap();
+    );
     assert_eq!(r.get(0, 0).to_string(), "2");
 
     // Started again, then dropped: the drop stops the plugin before destroying it.

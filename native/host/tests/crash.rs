@@ -9,7 +9,7 @@ use std::process::Command;
 
 use common::*;
 use plugin_host::crash::{self, CrashRegion};
-use plugin_host::{EventRef, ExtractPlan, ExtractResults};
+use plugin_host::{ExtractPlan, ExtractResults};
 
 const REGION_ENV: &str = "SCAPTOOL_HOST_CRASH_REGION";
 const HANDLER_ENV: &str = "SCAPTOOL_HOST_CRASH_HANDLER";
@@ -25,21 +25,8 @@ fn crash_child() {
     let p = load("libbad_crash_extract.so");
     let mut s = p.init(r#"{"crash_at": 3}"#).unwrap();
     let plan = ExtractPlan::parse(&p, &["crash.value"]).unwrap();
-    let evs: Vec<Vec<u8>> = (1..=5u64)
-        .map(|i| {
-            let mut v = Vec::new();
-            scap::plugin_event::encode(&mut v, i, 3, i.to_string().as_bytes());
-            v
-        })
-        .collect();
-    let refs: Vec<EventRef> = evs
-        .iter()
-        .enumerate()
-        .map(|(i, b)| EventRef {
-            num: i as u64 + 1,
-            bytes: b,
-        })
-        .collect();
+    let evs: Vec<Vec<u8>> = (1..=5u64).map(|i| plugin_event(i, i.to_string().as_bytes())).collect();
+    let refs = event_refs(&evs);
     let mut r = ExtractResults::new();
     // Events one at a time, as a replay would: 1 and 2 succeed, 3 crashes.
     for ev in &refs {

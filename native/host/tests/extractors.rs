@@ -6,13 +6,6 @@ mod common;
 use common::*;
 use plugin_host::{EventRef, ExtractPlan, ExtractResults, ExtractedValue, FieldOutcome, FieldType, Generation, Plugin};
 
-/// A plugin event with `payload` (ID 3, the dummy source) at `ts`.
-fn event(ts: u64, payload: &[u8]) -> Vec<u8> {
-    let mut v = Vec::new();
-    scap::plugin_event::encode(&mut v, ts, 3, payload);
-    v
-}
-
 fn render(o: FieldOutcome<'_>) -> String {
     o.to_string()
 }
@@ -40,17 +33,7 @@ const ALL_X3: [&str; 18] = [
 
 fn extract_all(plugin: &Plugin, fields: &[&str], events: &[Vec<u8>]) -> Vec<Vec<String>> {
     let plan = ExtractPlan::parse(plugin, fields).unwrap();
-    let mut state = plugin.init("").unwrap();
-    let refs: Vec<EventRef> = events
-        .iter()
-        .enumerate()
-        .map(|(i, b)| EventRef {
-            num: i as u64 + 1,
-            bytes: b,
-        })
-        .collect();
-    let mut r = ExtractResults::new();
-    state.extract(&plan, "dummy", &refs, &mut r).unwrap();
+    let r = extract_dummy(&mut plugin.init("").unwrap(), &plan, &event_refs(events));
     (0..events.len())
         .map(|e| (0..fields.len()).map(|f| render(r.get(e, f))).collect())
         .collect()
@@ -73,7 +56,7 @@ fn dummyx3_every_type() {
     ] {
         assert!(types.contains(&t));
     }
-    let got = extract_all(&p, &ALL_X3, &[event(5000, b"1234")]);
+    let got = extract_all(&p, &ALL_X3, &[plugin_event(5000, b"1234")]);
     assert_eq!(
         got[0],
         [
@@ -102,7 +85,11 @@ fn dummyx3_every_type() {
 #[test]
 fn dummyx3_values_and_arguments() {
     let p = load("libdummyx3_1_0_0.so");
-    let events = [event(1, b"1234"), event(2, b"00042"), event(3, b"not a number")];
+    let events = [
+        plugin_event(1, b"1234"),
+        plugin_event(2, b"00042"),
+        plugin_event(3, b"not a number"),
+    ];
     let got = extract_all(
         &p,
         &[
@@ -120,11 +107,8 @@ fn dummyx3_values_and_arguments() {
 
     // The typed values, not just their text.
     let plan = ExtractPlan::parse(&p, &["dummyx3.words", "dummyx3.ipv6"]).unwrap();
-    let mut s = p.init("{}").unwrap();
-    let ev = event(9, b"12");
-    let mut r = ExtractResults::new();
-    s.extract(&plan, "dummy", &[EventRef { num: 1, bytes: &ev }], &mut r)
-        .unwrap();
+    let ev = plugin_event(9, b"12");
+    let r = extract_dummy(&mut p.init("{}").unwrap(), &plan, &[EventRef { num: 1, bytes: &ev }]);
     assert_eq!(
         r.get(0, 0).value(),
         Some(ExtractedValue::List(vec![
@@ -159,7 +143,7 @@ fn argument_rules_follow_the_framework() {
 fn events_the_plugin_did_not_ask_for_are_never_sent() {
     let p = load("libdummyx3_1_0_0.so");
     // A non-plugin event type (the default event types of a "dummy"-only extractor are [322]).
-    let mut other = event(1, b"12");
+    let mut other = plugin_event(1, b"12");
     other[20..22].copy_from_slice(&1u16.to_le_bytes());
     let got = extract_all(&p, &["dummyx3.value"], &[other, b"short".to_vec()]);
     assert_eq!(got[0], ["<absent>"]);
@@ -168,7 +152,7 @@ fn events_the_plugin_did_not_ask_for_are_never_sent() {
 
 #[test]
 fn semver_variants() {
-    let ev = [event(0, b"1234")];
+    let ev = [plugin_event(0, b"1234")];
     let fields = |p: &Plugin| p.info().fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>();
     let base = load("libdummyx3_1_0_0.so");
     let v110 = load("libdummyx3_1_1_0.so");
@@ -197,7 +181,7 @@ fn api_0_3_extractor() {
     let got = extract_all(
         &p,
         &["dummyx.double", "dummyx.parity", "dummyx.double[ignored]"],
-        &[event(0, b"21"), event(0, b"x")],
+        &[plugin_event(0, b"21"), plugin_event(0, b"x")],
     );
     assert_eq!(got[0], ["42", r#""odd""#, "42"]);
     assert_eq!(got[1], ["<absent>"; 3]);
@@ -213,17 +197,9 @@ fn results_are_reused_between_batches() {
     let mut r = ExtractResults::new();
     for round in 0..3u64 {
         let evs: Vec<Vec<u8>> = (0..100)
-            .map(|i| event(i, (round * 1000 + i).to_string().as_bytes()))
+            .map(|i| plugin_event(i, (round * 1000 + i).to_string().as_bytes()))
             .collect();
-        let refs: Vec<EventRef> = evs
-            .iter()
-            .enumerate()
-            .map(|(i, b)| EventRef {
-                num: i as u64 + 1,
-                bytes: b,
-            })
-            .collect();
-        s.extract(&plan, "dummy", &refs, &mut r).unwrap();
+        s.extract(&plan, "dummy", &event_refs(&evs), &mut r).unwrap();
         assert_eq!(r.events(), 100);
         assert_eq!(r.get(99, 1).value(), Some(ExtractedValue::U64(round * 1000 + 99)));
     }

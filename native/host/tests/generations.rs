@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use plugin_host::{EventRef, ExtractPlan, ExtractResults, ExtractedValue, Generation, Plugin};
+use plugin_host::{ExtractPlan, ExtractedValue, Generation, Plugin};
 
 const CONFIG: &str = r#"{"jitter": 10, "seed": 7}"#;
 const PARAMS: &str = r#"{"start": 1, "maxEvents": 20}"#;
@@ -38,16 +38,8 @@ fn drive(file: &str, generation: Generation, id: u32) -> Plugin {
     }
 
     let plan = ExtractPlan::parse(&plugin, &["dummy.value", "dummy.strvalue", "dummy.divisible[3]"]).unwrap();
-    let events: Vec<EventRef> = batch
-        .iter()
-        .enumerate()
-        .map(|(i, b)| EventRef {
-            num: i as u64 + 1,
-            bytes: b,
-        })
-        .collect();
-    let mut results = ExtractResults::new();
-    state.extract(&plan, "dummy", &events, &mut results).unwrap();
+    let events = batch.event_refs(1);
+    let results = extract_dummy(&mut state, &plan, &events);
     for (i, sample) in SEED7_SAMPLES.iter().enumerate() {
         assert_eq!(
             results.get(i, 0).value(),
@@ -144,16 +136,7 @@ fn api_3_12_extras() {
     let plan = ExtractPlan::parse(&p, &["dummy.value", "dummy.strvalue"])
         .unwrap()
         .with_offsets(true);
-    let events: Vec<EventRef> = batch
-        .iter()
-        .enumerate()
-        .map(|(i, b)| EventRef {
-            num: i as u64 + 1,
-            bytes: b,
-        })
-        .collect();
-    let mut r = ExtractResults::new();
-    s.extract(&plan, "dummy", &events, &mut r).unwrap();
+    let r = extract_dummy(&mut s, &plan, &batch.event_refs(1));
     for (i, ev) in batch.iter().enumerate() {
         let len = (ev.len() - 38) as u32;
         assert_eq!(r.offsets(i, 0), Some((38, len)));

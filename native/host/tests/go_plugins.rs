@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use plugin_host::{EventRef, ExtractPlan, ExtractResults, ExtractedValue, Generation};
+use plugin_host::{ExtractPlan, ExtractedValue, Generation};
 
 const CONFIG: &str = r#"{"jitter": 10, "seed": 42}"#;
 
@@ -41,16 +41,8 @@ fn drive(file: &str, generation: Generation, required: &str, name: &str) {
     assert_eq!(state.progress().map(|p| p.pct), Some(10000));
 
     let plan = ExtractPlan::parse(&plugin, &["dummy.value", "dummy.strvalue", "dummy.divisible[3]"]).unwrap();
-    let events: Vec<EventRef> = batch
-        .iter()
-        .enumerate()
-        .map(|(i, b)| EventRef {
-            num: i as u64 + 1,
-            bytes: b,
-        })
-        .collect();
-    let mut r = ExtractResults::new();
-    state.extract(&plan, "dummy", &events, &mut r).unwrap();
+    let events = batch.event_refs(1);
+    let r = extract_dummy(&mut state, &plan, &events);
     for (i, s) in got.iter().enumerate() {
         assert_eq!(r.get(i, 0).value(), Some(ExtractedValue::U64(*s)), "{file}");
         assert_eq!(
@@ -88,16 +80,7 @@ fn go_sdk_0_8_api_3_11() {
     let plan = ExtractPlan::parse(&p, &["dummy.value", "dummy.divisible[2]"])
         .unwrap()
         .with_offsets(true);
-    let events: Vec<EventRef> = b
-        .iter()
-        .enumerate()
-        .map(|(i, e)| EventRef {
-            num: i as u64 + 1,
-            bytes: e,
-        })
-        .collect();
-    let mut r = ExtractResults::new();
-    s.extract(&plan, "dummy", &events, &mut r).unwrap();
+    let r = extract_dummy(&mut s, &plan, &b.event_refs(1));
     assert_eq!(r.offsets(0, 0), Some((38, (b.event(0).len() - 38) as u32)));
 }
 
@@ -124,18 +107,9 @@ fn go_maxsample_depends_on_history() {
     s.open(r#"{"maxEvents": 5}"#).unwrap();
     let b = drain(&mut s, 10);
     let plan = ExtractPlan::parse(&p, &["dummy.value", "dummy.max_sample"]).unwrap();
-    let events: Vec<EventRef> = b
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, e)| EventRef {
-            num: i as u64 + 1,
-            bytes: e,
-        })
-        .collect();
-    let mut r = ExtractResults::new();
-    let mut fresh = p.init(CONFIG).unwrap();
-    fresh.extract(&plan, "dummy", &events, &mut r).unwrap();
+    let mut events = b.event_refs(1);
+    events.reverse();
+    let r = extract_dummy(&mut p.init(CONFIG).unwrap(), &plan, &events);
     let last = r.get(0, 0).value();
     for i in 0..5 {
         assert_eq!(

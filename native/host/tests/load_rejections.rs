@@ -1,22 +1,20 @@
 //! Plugins a framework refuses at load time, built here from `tests/plugins/broken.c` (one
 //! `-D` flag per concept), and the precise message for each.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
+use std::path::PathBuf;
+
+use common::*;
 use plugin_host::{ErrorKind, Plugin};
 
 fn build(flag: &str) -> PathBuf {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/plugins/broken.c");
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("libbroken_{}.so", flag.to_lowercase()));
-    let status = Command::new("cc")
-        .args(["-shared", "-fPIC", "-Wall", &format!("-D{flag}"), "-o"])
-        .arg(&out)
-        .arg(&src)
-        .status()
-        .expect("a C compiler (cc) is needed to build the load-rejection test plugins");
-    assert!(status.success());
-    out
+    build_test_plugin(
+        "broken.c",
+        &format!("libbroken_{}.so", flag.to_lowercase()),
+        &[&format!("-D{flag}")],
+        "the load-rejection test plugins",
+    )
 }
 
 fn rejection(flag: &str) -> (ErrorKind, String) {

@@ -81,11 +81,7 @@ fn payloads_over_64_kib_are_accepted() {
     // The dummy extractor reads them too.
     let x = load("libdummyx3_1_0_0.so");
     let plan = ExtractPlan::parse(&x, &["dummyx3.value"]).unwrap();
-    let mut r = ExtractResults::new();
-    x.init("")
-        .unwrap()
-        .extract(&plan, "dummy", &b.event_refs(1), &mut r)
-        .unwrap();
+    let r = extract_dummy(&mut x.init("").unwrap(), &plan, &b.event_refs(1));
     assert_eq!(r.get(5, 0).to_string(), "30");
 }
 
@@ -175,12 +171,8 @@ fn garbage_extraction_results() {
     let p = load("libbad_extract_garbage.so");
     let names: Vec<&str> = p.info().fields.iter().map(|f| f.name.as_str()).collect();
     let plan = ExtractPlan::parse(&p, &names).unwrap();
-    let mut ev = Vec::new();
-    scap::plugin_event::encode(&mut ev, 1, 3, b"77");
-    let mut s = p.init("").unwrap();
-    let mut r = ExtractResults::new();
-    s.extract(&plan, "dummy", &[EventRef { num: 1, bytes: &ev }], &mut r)
-        .unwrap();
+    let ev = plugin_event(1, b"77");
+    let r = extract_dummy(&mut p.init("").unwrap(), &plan, &[EventRef { num: 1, bytes: &ev }]);
     let cell = |i: usize| r.get(0, i).to_string();
     // The whole call fails because of garbage.fail; each field asked alone isolates it.
     assert_eq!(cell(0), "77");

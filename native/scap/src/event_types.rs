@@ -64,7 +64,7 @@ pub fn is_known_to_libsinsp(event_type: u16) -> bool {
 /// (odd codes), as sysdig prints the direction; `unknown(N)` for codes outside the table.
 pub fn display_name(event_type: u16) -> String {
     match info(event_type) {
-        Some(i) => format!("{}{}", i.name, if event_type % 2 == 0 { ">" } else { "<" }),
+        Some(i) => format!("{}{}", i.name, if event_type.is_multiple_of(2) { ">" } else { "<" }),
         None => format!("unknown({event_type})"),
     }
 }

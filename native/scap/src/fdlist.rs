@@ -25,7 +25,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::error::{ErrorKind, Malformed};
-use crate::proclist::Fields;
+use crate::proclist::{EntryLayout, Fields};
 
 /// libscap refuses fd names of `SCAP_MAX_PATH_SIZE` (1024) bytes or more.
 const MAX_NAME: usize = 1023;
@@ -197,17 +197,12 @@ pub fn parse(body: &[u8], version: u8) -> Result<FdList, Malformed> {
         ));
     }
     let tid = crate::bytes::le_u64(body, 0);
+    let layout = if version == 2 { EntryLayout::Sized { counts_itself: true } } else { EntryLayout::Packed };
     let mut fds = Vec::new();
-    let mut pos = 8;
-    while body.len() - pos >= 4 {
-        let mut f = if version == 2 {
-            Fields::sized_entry(body, pos, true, "fd", fds.len())?
-        } else {
-            Fields::new(&body[pos..], pos, "fd", fds.len())
-        };
-        fds.push(parse_fd(&mut f, version)?);
-        pos += f.consumed();
-    }
+    Fields::each_entry(body, 8, layout, "fd", |f| {
+        fds.push(parse_fd(f, version)?);
+        Ok(())
+    })?;
     Ok(FdList { tid, fds })
 }
 
@@ -275,7 +270,7 @@ fn parse_fd(f: &mut Fields, version: u8) -> Result<FdInfo, Malformed> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proclist::tests::put_str;
+    use crate::proclist::tests::{put_str, sweep_garbage};
 
     fn entry(version: u8, fd: i64, fd_type: u8, data: &[u8]) -> Vec<u8> {
         let mut e = Vec::new();
@@ -443,15 +438,6 @@ mod tests {
             5,
             &[entry(2, 3, 3, &ipv4([1, 2, 3, 4], [5, 6, 7, 8], 1, 2)), entry(2, 4, 16, &file_v2(0, "/a", Some(1)))],
         );
-        for version in [1u8, 2] {
-            for n in 0..b.len() {
-                let _ = parse(&b[..n], version);
-            }
-            for i in 0..b.len() {
-                let mut c = b.clone();
-                c[i] ^= 0xFF;
-                let _ = parse(&c, version);
-            }
-        }
+        sweep_garbage(&b, 1..=2, parse);
     }
 }

@@ -15,7 +15,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::error::{ErrorKind, Malformed};
-use crate::proclist::Fields;
+use crate::proclist::{EntryLayout, Fields};
 
 /// libscap refuses interface names of `SCAP_MAX_PATH_SIZE` (1024) bytes or more.
 const MAX_NAME: usize = 1023;
@@ -57,17 +57,12 @@ pub fn parse(body: &[u8], version: u8) -> Result<IfList, Malformed> {
     if !(1..=2).contains(&version) {
         return Err(Malformed::new(ErrorKind::BadMetadata, 0, format!("unknown interface list version {version}")));
     }
+    let layout = if version == 2 { EntryLayout::Sized { counts_itself: false } } else { EntryLayout::Packed };
     let mut interfaces = Vec::new();
-    let mut pos = 0;
-    while body.len() - pos >= 4 {
-        let mut f = if version == 2 {
-            Fields::sized_entry(body, pos, false, "interface", interfaces.len())?
-        } else {
-            Fields::new(&body[pos..], pos, "interface", interfaces.len())
-        };
-        interfaces.push(parse_interface(&mut f, version)?);
-        pos += f.consumed();
-    }
+    Fields::each_entry(body, 0, layout, "interface", |f| {
+        interfaces.push(parse_interface(f, version)?);
+        Ok(())
+    })?;
     Ok(IfList { interfaces })
 }
 
@@ -118,6 +113,7 @@ fn parse_interface(f: &mut Fields, version: u8) -> Result<Interface, Malformed> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proclist::tests::sweep_garbage;
 
     fn entry(version: u8, if_type: u16, name: &str, addrs: &[u8], speed: Option<u64>, extra: &[u8]) -> Vec<u8> {
         let mut e = if_type.to_le_bytes().to_vec();
@@ -213,15 +209,6 @@ mod tests {
     fn garbage_never_panics() {
         let mut b = entry(2, 1, "lo", &v4_addrs(), Some(0), &[]);
         b.extend(entry(2, 4, "eth0", &v6_addrs(), None, &[]));
-        for version in [1u8, 2] {
-            for n in 0..b.len() {
-                let _ = parse(&b[..n], version);
-            }
-            for i in 0..b.len() {
-                let mut c = b.clone();
-                c[i] ^= 0xFF;
-                let _ = parse(&c, version);
-            }
-        }
+        sweep_garbage(&b, 1..=2, parse);
     }
 }

@@ -106,17 +106,12 @@ pub fn parse(body: &[u8], version: u8) -> Result<ProcList, Malformed> {
     if !(1..=9).contains(&version) {
         return Err(Malformed::new(ErrorKind::BadMetadata, 0, format!("unknown process list version {version}")));
     }
+    let layout = if version == 9 { EntryLayout::Sized { counts_itself: true } } else { EntryLayout::Packed };
     let mut threads = Vec::new();
-    let mut pos = 0;
-    while body.len() - pos >= 4 {
-        let mut f = if version == 9 {
-            Fields::sized_entry(body, pos, true, "process", threads.len())?
-        } else {
-            Fields::new(&body[pos..], pos, "process", threads.len())
-        };
-        threads.push(parse_thread(&mut f, version)?);
-        pos += f.consumed();
-    }
+    Fields::each_entry(body, 0, layout, "process", |f| {
+        threads.push(parse_thread(f, version)?);
+        Ok(())
+    })?;
     Ok(ProcList { threads })
 }
 
@@ -191,6 +186,16 @@ pub(crate) fn nul_list(bytes: &[u8]) -> Vec<String> {
     bytes.split(|&b| b == 0).map(|s| String::from_utf8_lossy(s).into_owned()).collect()
 }
 
+/// How a list version stores its entries.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum EntryLayout {
+    /// v1 forms: no length; an entry extends as far as its fields say.
+    Packed,
+    /// v2 forms: each entry starts with a u32 length that counts itself (PL, FDL, UL) or not
+    /// (IL).
+    Sized { counts_itself: bool },
+}
+
 /// Bounds-checked reads inside one metadata entry (v2 forms: exactly the bytes its length
 /// covers) or inside the rest of a v1 body, reporting faults as `BadMetadata` at offsets
 /// relative to the block body. Shared by the process, fd, interface and user list parsers.
@@ -242,6 +247,29 @@ impl<'a> Fields<'a> {
         let mut cur = Cursor::new(&body[pos..pos + total]);
         cur.skip(4).expect("checked above");
         Ok(Fields { cur, base: pos, len_at: Some(pos), kind, index })
+    }
+
+    /// Reads the entries of a list body from `pos` on, while at least 4 bytes are left: each
+    /// through `entry`, on a reader laid out as `layout` says; the next entry starts where
+    /// that reader stopped.
+    pub(crate) fn each_entry(
+        body: &'a [u8],
+        mut pos: usize,
+        layout: EntryLayout,
+        kind: &'static str,
+        mut entry: impl FnMut(&mut Fields<'a>) -> Result<(), Malformed>,
+    ) -> Result<(), Malformed> {
+        let mut index = 0;
+        while body.len() - pos >= 4 {
+            let mut f = match layout {
+                EntryLayout::Sized { counts_itself } => Fields::sized_entry(body, pos, counts_itself, kind, index)?,
+                EntryLayout::Packed => Fields::new(&body[pos..], pos, kind, index),
+            };
+            entry(&mut f)?;
+            pos += f.consumed();
+            index += 1;
+        }
+        Ok(())
     }
 
     /// Bytes read so far, length field included.
@@ -354,6 +382,25 @@ impl<'a> Fields<'a> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// A cheap deterministic sweep of a list parser: every prefix of `body`, and `body` with
+    /// each byte flipped, parsed as every version in `versions`; nothing may panic.
+    pub(crate) fn sweep_garbage<T>(
+        body: &[u8],
+        versions: std::ops::RangeInclusive<u8>,
+        parse: impl Fn(&[u8], u8) -> Result<T, Malformed>,
+    ) {
+        for version in versions {
+            for n in 0..body.len() {
+                let _ = parse(&body[..n], version);
+            }
+            for i in 0..body.len() {
+                let mut b = body.to_vec();
+                b[i] ^= 0xFF;
+                let _ = parse(&b, version);
+            }
+        }
+    }
 
     /// Appends a u16-length-prefixed string.
     pub(crate) fn put_str(out: &mut Vec<u8>, s: &[u8]) {
@@ -588,19 +635,8 @@ pub(crate) mod tests {
 
     #[test]
     fn garbage_never_panics() {
-        // A cheap deterministic sweep: every prefix and a few byte flips of a valid body.
         let mut fields = v9_fields_2022(9, "zsh");
         fields.extend_from_slice(&[1, 2, 3, 4, 5]);
-        let body = with_len(&fields);
-        for version in 1..=9 {
-            for n in 0..body.len() {
-                let _ = parse(&body[..n], version);
-            }
-            for i in 0..body.len() {
-                let mut b = body.clone();
-                b[i] ^= 0xFF;
-                let _ = parse(&b, version);
-            }
-        }
+        sweep_garbage(&with_len(&fields), 1..=9, parse);
     }
 }

@@ -262,116 +262,114 @@ impl ScapReader {
     /// Reads the next block into the window, validates it, and says what it is. The returned
     /// step is turned into an [`Item`] borrowing the window by [`Self::item`].
     fn advance(&mut self) -> Result<Option<Step>, ScapError> {
-        loop {
-            self.consume_pending();
-            if self.state == State::Done {
-                return Ok(None);
-            }
-            let have = self.fill(block::HEADER_LEN);
-            if have == 0 {
-                return self.at_clean_end();
-            }
-            if have < block::HEADER_LEN {
-                let (shb, n) = (block::SHB.to_le_bytes(), have.min(4));
-                if self.state == State::Start
-                    && self.src_error.is_none()
-                    && self.buf[self.start..self.start + n] != shb[..n]
-                {
-                    return Err(ScapError::new(
-                        ErrorKind::NotACapture,
-                        self.offset,
-                        format!("not a capture file: {have} bytes that do not start a section header"),
-                    ));
-                }
-                return Err(self.truncated(block::HEADER_LEN, have, "the capture ends inside a block header"));
-            }
-            let header = BlockHeader::read(&self.buf[self.start..]);
-            let kind = block::classify(header.block_type);
-            if self.state == State::Start && kind != BlockKind::Section {
+        self.consume_pending();
+        if self.state == State::Done {
+            return Ok(None);
+        }
+        let have = self.fill(block::HEADER_LEN);
+        if have == 0 {
+            return self.at_clean_end();
+        }
+        if have < block::HEADER_LEN {
+            let (shb, n) = (block::SHB.to_le_bytes(), have.min(4));
+            if self.state == State::Start
+                && self.src_error.is_none()
+                && self.buf[self.start..self.start + n] != shb[..n]
+            {
                 return Err(ScapError::new(
                     ErrorKind::NotACapture,
                     self.offset,
-                    format!(
-                        "not a capture file: first block type is 0x{:08X}, not a section header (0x0A0D0D0A)",
-                        header.block_type
-                    ),
+                    format!("not a capture file: {have} bytes that do not start a section header"),
                 ));
             }
-            match kind {
-                BlockKind::Section => {
-                    // The magic first: a byte-swapped capture has a swapped length too.
-                    if self.fill(12) >= 12 {
-                        let magic = crate::bytes::le_u32(&self.buf, self.start + 8);
-                        section::check_magic(magic).map_err(|m| ScapError::at_block(self.offset, m))?;
-                    }
-                    if header.total_len < section::SHB_LEN {
-                        return Err(ScapError::new(
-                            ErrorKind::BadBlockLength,
-                            self.offset + 4,
-                            format!("section header block length {} is shorter than 28", header.total_len),
-                        ));
-                    }
-                    self.load_block(header.total_len, "section header")?;
-                    let parsed = section::parse(self.block(header.total_len))
-                        .map_err(|m| ScapError::at_block(self.offset, m))?;
-                    if self.state != State::Start {
-                        self.section += 1;
-                    }
-                    self.sections += 1;
-                    self.state = State::Metadata;
-                    return Ok(Some(Step::Section { header: parsed }));
+            return Err(self.truncated(block::HEADER_LEN, have, "the capture ends inside a block header"));
+        }
+        let header = BlockHeader::read(&self.buf[self.start..]);
+        let kind = block::classify(header.block_type);
+        if self.state == State::Start && kind != BlockKind::Section {
+            return Err(ScapError::new(
+                ErrorKind::NotACapture,
+                self.offset,
+                format!(
+                    "not a capture file: first block type is 0x{:08X}, not a section header (0x0A0D0D0A)",
+                    header.block_type
+                ),
+            ));
+        }
+        match kind {
+            BlockKind::Section => {
+                // The magic first: a byte-swapped capture has a swapped length too.
+                if self.fill(12) >= 12 {
+                    let magic = crate::bytes::le_u32(&self.buf, self.start + 8);
+                    section::check_magic(magic).map_err(|m| ScapError::at_block(self.offset, m))?;
                 }
-                BlockKind::Event(shape) => {
-                    event::check_block_len(shape, header.total_len).map_err(|m| ScapError::at_block(self.offset, m))?;
-                    self.load_block(header.total_len, "event block")?;
-                    self.state = State::Events;
-                    return Ok(Some(Step::Event { shape }));
+                if header.total_len < section::SHB_LEN {
+                    return Err(ScapError::new(
+                        ErrorKind::BadBlockLength,
+                        self.offset + 4,
+                        format!("section header block length {} is shorter than 28", header.total_len),
+                    ));
                 }
-                _ => {
-                    if self.state == State::Events {
-                        return Err(ScapError::new(
-                            ErrorKind::UnexpectedBlock,
-                            self.offset,
-                            format!(
-                                "unexpected block {} after events: only events or a new section header may follow events",
-                                block::block_type_name(header.block_type)
-                            ),
-                        ));
-                    }
-                    if header.total_len < block::MIN_BLOCK_LEN {
-                        return Err(ScapError::new(
-                            ErrorKind::BadBlockLength,
-                            self.offset + 4,
-                            format!(
-                                "{} block length {} is shorter than the 12-byte minimum",
-                                block::block_type_name(header.block_type),
-                                header.total_len
-                            ),
-                        ));
-                    }
-                    self.load_block(header.total_len, "metadata block")?;
-                    let bytes = self.block(header.total_len);
-                    let trailer = crate::bytes::le_u32(bytes, bytes.len() - 4);
-                    if trailer != header.total_len {
-                        return Err(ScapError::new(
-                            ErrorKind::TrailerMismatch,
-                            self.offset + header.total_len as u64 - 4,
-                            format!(
-                                "wrong block total length in {} block: header={}, trailer={trailer}",
-                                block::block_type_name(header.block_type),
-                                header.total_len
-                            ),
-                        ));
-                    }
-                    if kind == BlockKind::Unknown {
-                        return Ok(Some(Step::Unknown { header }));
-                    }
-                    let body = &bytes[block::HEADER_LEN..bytes.len() - block::TRAILER_LEN];
-                    let parsed = metadata::parse(kind, body)
-                        .expect("metadata kind")
-                        .map_err(|m| ScapError::at_block(self.offset, m))?;
-                    return Ok(Some(Step::Metadata { block_type: header.block_type, metadata: parsed }));
+                self.load_block(header.total_len, "section header")?;
+                let parsed = section::parse(self.block(header.total_len))
+                    .map_err(|m| ScapError::at_block(self.offset, m))?;
+                if self.state != State::Start {
+                    self.section += 1;
                 }
+                self.sections += 1;
+                self.state = State::Metadata;
+                Ok(Some(Step::Section { header: parsed }))
+            }
+            BlockKind::Event(shape) => {
+                event::check_block_len(shape, header.total_len).map_err(|m| ScapError::at_block(self.offset, m))?;
+                self.load_block(header.total_len, "event block")?;
+                self.state = State::Events;
+                Ok(Some(Step::Event { shape }))
+            }
+            _ => {
+                if self.state == State::Events {
+                    return Err(ScapError::new(
+                        ErrorKind::UnexpectedBlock,
+                        self.offset,
+                        format!(
+                            "unexpected block {} after events: only events or a new section header may follow events",
+                            block::block_type_name(header.block_type)
+                        ),
+                    ));
+                }
+                if header.total_len < block::MIN_BLOCK_LEN {
+                    return Err(ScapError::new(
+                        ErrorKind::BadBlockLength,
+                        self.offset + 4,
+                        format!(
+                            "{} block length {} is shorter than the 12-byte minimum",
+                            block::block_type_name(header.block_type),
+                            header.total_len
+                        ),
+                    ));
+                }
+                self.load_block(header.total_len, "metadata block")?;
+                let bytes = self.block(header.total_len);
+                let trailer = crate::bytes::le_u32(bytes, bytes.len() - 4);
+                if trailer != header.total_len {
+                    return Err(ScapError::new(
+                        ErrorKind::TrailerMismatch,
+                        self.offset + header.total_len as u64 - 4,
+                        format!(
+                            "wrong block total length in {} block: header={}, trailer={trailer}",
+                            block::block_type_name(header.block_type),
+                            header.total_len
+                        ),
+                    ));
+                }
+                if kind == BlockKind::Unknown {
+                    return Ok(Some(Step::Unknown { header }));
+                }
+                let body = &bytes[block::HEADER_LEN..bytes.len() - block::TRAILER_LEN];
+                let parsed = metadata::parse(kind, body)
+                    .expect("metadata kind")
+                    .map_err(|m| ScapError::at_block(self.offset, m))?;
+                Ok(Some(Step::Metadata { block_type: header.block_type, metadata: parsed }))
             }
         }
     }

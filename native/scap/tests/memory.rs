@@ -6,12 +6,16 @@
 //! takes about 1 s in release (4 GiB at memcpy speed) and much longer in a debug build. Run it with
 //! `cargo test --release -p scap --test memory -- --ignored`. The small variant runs always.
 
+mod common;
+
 use std::io::{Read, Write};
 
 use scap::event;
 use scap::input;
 use scap::plugin_event;
 use scap::{Compression, ScapReader};
+
+use common::SharedSink;
 
 const MIB: usize = 1 << 20;
 
@@ -109,27 +113,16 @@ struct Compressing<W: Write> {
     chunk: Vec<u8>,
 }
 
-#[derive(Clone)]
-struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-impl Write for Shared {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 trait Finish: Write {
     fn done(self: Box<Self>);
 }
-impl Finish for flate2::write::GzEncoder<Shared> {
+impl Finish for flate2::write::GzEncoder<SharedSink> {
     fn done(self: Box<Self>) {
         self.finish().unwrap();
     }
 }
-impl Finish for zstd::stream::write::Encoder<'static, Shared> {
+impl Finish for zstd::stream::write::Encoder<'static, SharedSink> {
     fn done(self: Box<Self>) {
         self.finish().unwrap();
     }
@@ -160,7 +153,7 @@ impl Read for Compressing<Box<dyn Finish + Send>> {
 
 fn compressing(src: Generator, compression: Compression) -> Compressing<Box<dyn Finish + Send>> {
     let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let sink = Shared(out.clone());
+    let sink = SharedSink(out.clone());
     let enc: Box<dyn Finish + Send> = match compression {
         Compression::Gzip => Box::new(flate2::write::GzEncoder::new(sink, flate2::Compression::fast())),
         Compression::Zstd => Box::new(zstd::stream::write::Encoder::new(sink, 1).unwrap()),

@@ -15,6 +15,19 @@ pub struct EventV0 {
     pub ts: u64,
 }
 
+impl EventV0 {
+    /// Event `evtnum` with `payload` (a plugin event's data) and `ts`; the pointer is valid as
+    /// long as `payload` is.
+    pub fn new(evtnum: u64, payload: &[u8], ts: u64) -> EventV0 {
+        EventV0 {
+            evtnum,
+            data: payload.as_ptr(),
+            datalen: payload.len() as u32,
+            ts,
+        }
+    }
+}
+
 /// `ss_plugin_extract_field` of the seed era and 0.1.0 (40 bytes): looked up by name only.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]

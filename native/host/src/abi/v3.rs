@@ -58,6 +58,14 @@ pub struct ValueOffsets {
     pub length: *const u32,
 }
 
+impl ValueOffsets {
+    /// No arrays: what the host hands in, for the plugin to fill.
+    pub const NONE: ValueOffsets = ValueOffsets {
+        start: std::ptr::null(),
+        length: std::ptr::null(),
+    };
+}
+
 pub type Owner = c_void;
 pub type GetOwnerLastErrorFn = unsafe extern "C" fn(*mut Owner) -> *const c_char;
 /// `ss_plugin_log_fn_t` (3.3).

@@ -1,10 +1,12 @@
 //! Shared helpers: fixture paths (the .so files are built by `make -C fixtures/plugins` and
-//! `make -C fixtures/plugins/go`; CI builds them before `cargo test`) and stream draining.
+//! `make -C fixtures/plugins/go`; CI builds them before `cargo test`; a missing one fails the
+//! test), stream draining, hand-made plugin events, and the test plugins compiled here.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use plugin_host::{BatchStatus, EventBatch, EventView, Plugin, PluginState};
+use plugin_host::{BatchStatus, EventBatch, EventRef, EventView, ExtractPlan, ExtractResults, Plugin, PluginState};
 
 pub const SEED7_SAMPLES: [u64; 20] = [
     8, 9, 10, 16, 26, 30, 37, 48, 55, 65, 71, 82, 93, 100, 109, 113, 114, 124, 129, 133,
@@ -20,7 +22,7 @@ pub fn fixture(file: &str) -> PathBuf {
     let p = build_dir().join(file);
     assert!(
         p.exists(),
-        "fixture {} is missing: run `make -C fixtures/plugins` first",
+        "fixture {} is missing: run make -C fixtures/plugins first",
         p.display()
     );
     p
@@ -31,7 +33,7 @@ pub fn go_fixture(file: &str) -> PathBuf {
     let p = build_dir().join("go").join(file);
     assert!(
         p.exists(),
-        "Go fixture {} is missing: run `make -C fixtures/plugins/go` first",
+        "Go fixture {} is missing: run make -C fixtures/plugins/go first",
         p.display()
     );
     p
@@ -70,4 +72,49 @@ pub fn samples(batch: &EventBatch, id: u32) -> Vec<u64> {
             std::str::from_utf8(payload).unwrap().parse().unwrap()
         })
         .collect()
+}
+
+/// A plugin event (ID 3, the dummy source) with `payload`, at `ts`.
+pub fn plugin_event(ts: u64, payload: &[u8]) -> Vec<u8> {
+    let mut v = Vec::new();
+    scap::plugin_event::encode(&mut v, ts, 3, payload);
+    v
+}
+
+/// `events` as [`EventRef`]s numbered from 1, as sinsp numbers them.
+pub fn event_refs(events: &[Vec<u8>]) -> Vec<EventRef<'_>> {
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, b)| EventRef {
+            num: i as u64 + 1,
+            bytes: b,
+        })
+        .collect()
+}
+
+/// Extracts `plan` from `events` of the dummy source into fresh results.
+pub fn extract_dummy(state: &mut PluginState, plan: &ExtractPlan, events: &[EventRef<'_>]) -> ExtractResults {
+    let mut r = ExtractResults::new();
+    state
+        .extract(plan, "dummy", events, &mut r)
+        .unwrap_or_else(|e| panic!("extract: {e}"));
+    r
+}
+
+/// Compiles `tests/plugins/<src>` into `<CARGO_TARGET_TMPDIR>/<lib>` with `cc -shared -fPIC
+/// -Wall` and `flags`; `what` names the plugin in the failure messages.
+pub fn build_test_plugin(src: &str, lib: &str, flags: &[&str], what: &str) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/plugins").join(src);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join(lib);
+    let status = Command::new("cc")
+        .args(["-shared", "-fPIC", "-Wall"])
+        .args(flags)
+        .arg("-o")
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .unwrap_or_else(|e| panic!("a C compiler (cc) is needed to build {what}: {e}"));
+    assert!(status.success(), "building {}", src.display());
+    out
 }
