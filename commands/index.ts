@@ -4,6 +4,7 @@ import Convert from './convert.js'
 import Info from './info.js'
 import PluginFields from './plugin/fields.js'
 import PluginInfo from './plugin/info.js'
+import Print from './print.js'
 import Record from './record.js'
 import Replay from './replay.js'
 
@@ -14,4 +15,5 @@ export const COMMANDS = {
   'plugin:fields': PluginFields,
   record: Record,
   replay: Replay,
+  print: Print,
 }

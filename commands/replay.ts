@@ -12,6 +12,7 @@ import {replayJunit} from './support/junit.js'
 import {table, thousands} from './support/output.js'
 import {pluginFlags, pluginRuns} from './support/plugins.js'
 import {Progress} from './support/progress.js'
+import {rulesFlags, runRulesMode} from './support/rules-mode.js'
 
 export default class Replay extends ScaptoolCommand {
   static summary = 'Replay a capture through plugins and prove every field returns the live run\'s value.'
@@ -31,10 +32,26 @@ Without a golden file, replay still extracts and runs the order checks; --update
 golden file from this replay (a snapshot update). A capture recorded with one plugin API
 generation replays with a build of another (plugins are matched by name, else by fields).
 
+RULES MODE (--rules rules.yaml, repeatable)
+Instead of the golden comparison, replays Falco rules files (rule, macro, list, with append /
+override, enabled, priority, source, tags, required_plugin_versions) on the capture: only rules
+whose source a loaded plugin provides run; alerts print in Falco's format
+(HH:MM:SS.nnnnnnnnn: Priority output; --time-iso8601; --alert-format json for Falco's JSON with
+time, rule, priority, source, hostname, output, output_fields, tags), then Falco's summary
+(events detected, counts by severity and by rule). By default only the first matching rule of an
+event alerts (rule_matching: first); --rule-matching all reports every one. --update-alerts
+stores the alerts (default <capture>.alerts, one JSON line per alert, written atomically);
+--expect-alerts FILE compares with a stored file: a missing, unexpected or changed alert fails
+(exit 1). Rule and macro errors name file:line:col with a caret; a loaded plugin that does not
+satisfy required_plugin_versions (same major, at least the version) is a usage error.
+
 EXIT CODES
   0  every field matches the live run, no field depends on history, every version bump is honest
+     (--rules: the rules ran, and the alerts match --expect-alerts if given)
   1  mismatches, history-dependent fields, or a dishonest version bump (details printed)
-  2  usage error
+     (--rules: alerts differ from --expect-alerts)
+  2  usage error (--rules: a rule, macro or list that does not load or compile, an unmet
+     required_plugin_versions)
   3  the capture (or golden file) is unreadable, corrupt, truncated, or belongs to another capture
   4  a plugin failed or crashed (named, with the event)
   5  I/O error
@@ -46,6 +63,10 @@ ${EXIT_CODES_HELP.split('\n')[0]} are shared by every command.`
     '<%= config.bin %> replay dummy.scap -p libdummy.so --junit replay.xml --json',
     '<%= config.bin %> replay dummy.scap -p libdummy-1.1.0.so   # judges the version bump',
     '<%= config.bin %> replay new.scap -p libdummy.so --update  # writes new.scap.golden',
+    '<%= config.bin %> replay dummy.scap -p libdummy.so --rules dummy_rules.yaml',
+    '<%= config.bin %> replay dummy.scap -c falco.yaml -r rules.yaml --alert-format json --rule-matching all',
+    '<%= config.bin %> replay dummy.scap -p libdummy.so -r rules.yaml --update-alerts          # writes dummy.scap.alerts',
+    '<%= config.bin %> replay dummy.scap -p libdummy.so -r rules.yaml --expect-alerts dummy.scap.alerts',
   ]
 
   static args = {
@@ -64,11 +85,13 @@ ${EXIT_CODES_HELP.split('\n')[0]} are shared by every command.`
     junit: Flags.string({description: 'Also write a JUnit XML report here (for CI dashboards)', helpValue: 'FILE'}),
     threads: Flags.integer({default: 0, min: 0, description: 'Extraction threads when the plugins allow concurrent states (0: one per core)'}),
     window: Flags.integer({default: 65536, min: 1, description: 'Events per window of the order checks (memory bound)'}),
+    ...rulesFlags,
   }
 
   protected async execute(): Promise<Outcome> {
     const {args, flags} = await this.parse(Replay)
     const plugins = pluginRuns(flags)
+    if (flags.rules) return runRulesMode(args.capture, plugins, flags, this.jsonOutput, this.argv)
     if (plugins.length === 0) throw new UsageError('name the plugins to replay with: --plugin lib.so (repeatable), or -c falco.yaml')
     const seed = flags['no-shuffle'] ? null : (flags['shuffle-seed'] ?? randomInt(2 ** 31))
     const progress = new Progress('replaying')

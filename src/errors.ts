@@ -72,6 +72,56 @@ export interface NativeEngineError {
   evtnum?: number | null
   file?: string | null
   offset?: number | null
+  /** Filter, format and rule compile errors: the text and the position in it. */
+  filter?: FilterLocation | null
+}
+
+/** Where a filter, output format, rule or macro compile error is (native FilterLocation). */
+export interface FilterLocation {
+  /** `filter`, `format`, `rule`, `macro`. */
+  kind: string
+  /** The rule's or macro's name. */
+  name?: string | null
+  /** `condition` or `output`. */
+  part: string
+  /** The text the position refers to. */
+  text: string
+  offset: number
+  /** 1-based line and column in `text`. */
+  line: number
+  col: number
+  /** The message without its position. */
+  reason: string
+  /** For an error in a macro expanded by a rule: the rule. */
+  rule?: string | null
+  /** For an error in an expanded macro: where the macro was used, innermost first (`usedIn`:
+   * `filter` for the rule's condition, `macro NAME` for another macro's). */
+  usedAt?: Array<{macroName: string; usedIn: string; line: number; col: number}>
+  /** Set by the rules loader: where the text is in its rules file (`file:line:col`). */
+  file?: string
+  fileLine?: number
+  fileCol?: number
+}
+
+/** A filter, output format, rule or macro that does not compile (a usage error, exit 2). The
+ * message shows the text with a caret under the column. */
+export class FilterError extends UsageError {
+  override name = 'FilterError'
+  readonly location: FilterLocation
+  constructor(message: string, location: FilterLocation) {
+    super(message)
+    this.location = location
+  }
+  toJSON(): Record<string, unknown> {
+    return {name: this.name, message: this.message, location: this.location}
+  }
+}
+
+/** The line of `text` a location is on, and a caret under its column. */
+export function caretLines(text: string, line: number, col: number, indent = '  '): string {
+  const l = text.split(/\r\n|\n|\r/)[line - 1] ?? ''
+  const pad = [...l].slice(0, Math.max(0, col - 1)).map((c) => (c === '\t' ? '\t' : ' ')).join('')
+  return `${indent}${l}\n${indent}${pad}^`
 }
 
 /** A plugin failed, misbehaved or was refused: the plugin's fault (exit code 4). */
@@ -130,6 +180,7 @@ export function engineError(e: NativeEngineError): Error {
     case 'GOLDEN':
       return new GoldenError(e.message + suffix, e.file ?? '', evtnum)
     default:
+      if (e.filter) return new FilterError(`${e.message}\n${caretLines(e.filter.text, e.filter.line, e.filter.col)}`, e.filter)
       return new UsageError(e.message)
   }
 }

@@ -12,6 +12,8 @@ export interface Outcome {
   /** What is printed otherwise. */
   text: string
   exitCode: number
+  /** The command already wrote its output (streamed lines, e.g. print): write nothing more. */
+  streamed?: boolean
 }
 
 export abstract class ScaptoolCommand extends Command {
@@ -28,7 +30,7 @@ export abstract class ScaptoolCommand extends Command {
     this.jsonOutput = this.argv.includes('--json')
     try {
       const outcome = await this.execute()
-      process.stdout.write((this.jsonOutput ? toJson(outcome.data) : outcome.text) + '\n')
+      if (!outcome.streamed) process.stdout.write((this.jsonOutput ? toJson(outcome.data) : outcome.text) + '\n')
       process.exitCode = outcome.exitCode
     } catch (err) {
       const exitCode = exitCodeFor(err)

@@ -3,11 +3,23 @@
 import {inspectPlugin} from '../plugin/inspect.js'
 import {recordInProcess} from '../engine/record.js'
 import {replayInProcess} from '../engine/replay.js'
+import {printInProcess} from '../engine/print.js'
+import {runRulesInProcess} from '../engine/rules.js'
 import {native} from '../native.js'
-import {serializeError, type FromChild, type Job, type ToChild} from './protocol.js'
+import {serializeError, type FromChild, type Job, type OutputChunk, type ToChild} from './protocol.js'
 
 const send = (m: FromChild) => process.send!(m)
 const stop = new AbortController()
+
+// Output flow control: at most MAX_UNACKED chunks in flight to the parent.
+const MAX_UNACKED = 4
+let unacked = 0
+let wakeSender: (() => void) | undefined
+async function sendOutput(chunk: OutputChunk): Promise<void> {
+  while (unacked >= MAX_UNACKED) await new Promise<void>((resolve) => (wakeSender = resolve))
+  unacked++
+  send({type: 'output', chunk})
+}
 
 // Ctrl-C reaches the whole process group: stop gracefully, like an explicit stop request.
 process.on('SIGINT', () => stop.abort())
@@ -21,12 +33,22 @@ async function run(job: Job): Promise<unknown> {
       return recordInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress}), signal: stop.signal})
     case 'replay':
       return replayInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress})})
+    case 'print':
+      return printInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress}), onOutput: sendOutput, signal: stop.signal})
+    case 'rules':
+      return runRulesInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress}), onOutput: sendOutput, signal: stop.signal})
   }
 }
 
 process.on('message', (msg: ToChild) => {
   if (msg.type === 'stop') {
     stop.abort()
+    return
+  }
+  if (msg.type === 'ack') {
+    unacked--
+    wakeSender?.()
+    wakeSender = undefined
     return
   }
   native.installCrashRecorder(msg.crashFile)

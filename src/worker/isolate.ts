@@ -6,9 +6,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {GoldenError, PluginError, ScapError, UsageError} from '../errors.js'
+import {FilterError, GoldenError, PluginError, ScapError, UsageError} from '../errors.js'
 import {native} from '../native.js'
-import type {FromChild, Job, SerializedError, ToChild} from './protocol.js'
+import type {FromChild, Job, OutputChunk, SerializedError, ToChild} from './protocol.js'
 
 export interface IsolatedRun<T> {
   result: Promise<T>
@@ -28,7 +28,9 @@ interface CrashRecord {
 
 const STDERR_TAIL = 4096
 
-export function runIsolated<T>(job: Job, onProgress?: (progress: unknown) => void): IsolatedRun<T> {
+/** `onOutput` receives the output chunks of print and rules jobs; the child waits for them to be
+ * handled (a returned promise settled) before running far ahead, so a slow stdout holds it back. */
+export function runIsolated<T>(job: Job, onProgress?: (progress: unknown) => void, onOutput?: (chunk: OutputChunk) => void | Promise<void>): IsolatedRun<T> {
   const here = fileURLToPath(import.meta.url)
   const fromSource = here.endsWith('.ts')
   const childPath = join(here, '..', fromSource ? 'child.ts' : 'child.js')
@@ -45,15 +47,29 @@ export function runIsolated<T>(job: Job, onProgress?: (progress: unknown) => voi
     stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL)
   })
   let settled = false
+  let outputs: Promise<void> = Promise.resolve()
   const result = new Promise<T>((resolve, reject) => {
     child.on('message', (m: FromChild) => {
       if (m.type === 'progress') onProgress?.(m.progress)
-      else if (m.type === 'result') {
+      else if (m.type === 'output') {
+        // Acknowledge in order, once handled: the child's flow control.
+        outputs = outputs
+          .then(() => onOutput?.(m.chunk))
+          .catch(() => undefined)
+          .then(() => {
+            // The child may have finished and disconnected meanwhile: nothing to acknowledge.
+            try {
+              if (child.connected) child.send({type: 'ack'} satisfies ToChild, () => undefined)
+            } catch {
+              // channel closed
+            }
+          })
+      } else if (m.type === 'result') {
         settled = true
-        resolve(m.result as T)
+        void outputs.then(() => resolve(m.result as T))
       } else {
         settled = true
-        reject(deserializeError(m.error))
+        void outputs.then(() => reject(deserializeError(m.error)))
       }
     })
     child.on('error', (err) => {
@@ -115,6 +131,9 @@ function deserializeError(e: SerializedError): Error {
       break
     case 'UsageError':
       err = new UsageError(e.message)
+      break
+    case 'FilterError':
+      err = new FilterError(e.message, f.location)
       break
     default:
       err = new Error(e.message)

@@ -71,6 +71,21 @@ pub struct FilterLocation {
     pub col: u32,
     /// The error without its position prefix.
     pub reason: String,
+    /// For an error in a macro expanded by a rule: the rule.
+    pub rule: Option<String>,
+    /// For an error in an expanded macro: where the macro was used, innermost first
+    /// (`filter` is the rule's condition, `macro NAME` another macro's).
+    pub used_at: Vec<UsedAt>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsedAt {
+    pub macro_name: String,
+    /// `filter` or `macro NAME`.
+    pub used_in: String,
+    pub line: u32,
+    pub col: u32,
 }
 
 impl fmt::Display for EngineError {

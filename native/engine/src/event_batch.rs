@@ -42,13 +42,17 @@ impl EventBatch {
         EventRef { num: self.meta[i].evtnum, bytes: &self.bytes[self.offsets[i]..end] }
     }
 
-    /// Reads the next batch (cleared first); false when the capture has ended.
-    pub fn fill(&mut self, reader: &mut ScapReader, capture: &str) -> Result<bool, EngineError> {
+    /// Reads the next batch (cleared first): whether more may follow, and the capture's fault
+    /// if reading stopped on one (the events before it are in the batch).
+    pub fn fill(&mut self, reader: &mut ScapReader, capture: &str) -> (bool, Option<EngineError>) {
         self.clear();
-        reader.read_into(self).map_err(|e| {
-            let evtnum = reader.events_read() + 1;
-            EngineError::capture(capture, e).at_event(evtnum)
-        })
+        match reader.read_into(self) {
+            Ok(more) => (more, None),
+            Err(e) => {
+                let evtnum = reader.events_read() + 1;
+                (false, Some(EngineError::capture(capture, e).at_event(evtnum)))
+            }
+        }
     }
 }
 
@@ -65,5 +69,83 @@ impl ItemSink for EventBatch {
 
     fn is_full(&self) -> bool {
         self.offsets.len() >= self.max_events || self.bytes.len() >= self.max_bytes
+    }
+}
+
+/// Reads batches on a thread of its own, one batch ahead of the consumer, so that decoding the
+/// capture overlaps with extracting and rendering the previous batch. Batches are recycled.
+pub struct BatchReader {
+    rx: std::sync::mpsc::Receiver<Result<Filled, EngineError>>,
+    recycle: std::sync::mpsc::SyncSender<EventBatch>,
+    file_size: u64,
+    done: bool,
+}
+
+/// A batch read ahead: the events, whether more may follow, the reader's position after it.
+pub struct Filled {
+    pub batch: EventBatch,
+    pub more: bool,
+    pub position: u64,
+}
+
+impl BatchReader {
+    pub fn open(capture: &str, max_events: usize) -> Result<BatchReader, EngineError> {
+        let mut reader = ScapReader::open(std::path::Path::new(capture)).map_err(|e| EngineError::capture(capture, e))?;
+        let file_size = reader.file_size();
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Filled, EngineError>>(1);
+        let (recycle, recycled) = std::sync::mpsc::sync_channel::<EventBatch>(3);
+        let name = capture.to_string();
+        std::thread::Builder::new()
+            .name("scap-read-ahead".into())
+            .spawn(move || {
+                loop {
+                    let mut batch = recycled.try_recv().unwrap_or_else(|_| EventBatch::new(max_events, 16 << 20));
+                    let (more, fault) = batch.fill(&mut reader, &name);
+                    let more = more || fault.is_some();
+                    // The consumer went away: stop reading.
+                    if (!batch.is_empty() || fault.is_none()) && tx.send(Ok(Filled { batch, more, position: reader.position() })).is_err() {
+                        break;
+                    }
+                    if let Some(e) = fault {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                    if !more {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| EngineError::io(capture, &e))?;
+        Ok(BatchReader { rx, recycle, file_size, done: false })
+    }
+
+    pub fn file_size(&self) -> u64 {
+        self.file_size
+    }
+
+    /// The next batch (`None` after the last one).
+    pub fn next_batch(&mut self) -> Result<Option<Filled>, EngineError> {
+        if self.done {
+            return Ok(None);
+        }
+        match self.rx.recv() {
+            Ok(Ok(f)) => {
+                self.done = !f.more;
+                Ok(Some(f))
+            }
+            Ok(Err(e)) => {
+                self.done = true;
+                Err(e)
+            }
+            Err(_) => {
+                self.done = true;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Gives a batch back for reuse.
+    pub fn recycle(&self, batch: EventBatch) {
+        let _ = self.recycle.try_send(batch);
     }
 }

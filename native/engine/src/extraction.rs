@@ -136,7 +136,15 @@ impl Extraction {
     pub fn begin(&mut self, set: &FieldSet, batch: &EventBatch) {
         self.events = batch.len();
         self.source_of.clear();
+        // Consecutive events usually share their type and plugin id: decide once per run of them.
+        let mut last: Option<(u16, Option<u32>, u32)> = None;
         for m in &batch.meta {
+            if let Some((t, id, idx)) = last {
+                if t == m.event_type && id == m.plugin_id {
+                    self.source_of.push(idx);
+                    continue;
+                }
+            }
             let src = event_source(set, m);
             let idx = match src {
                 None => u32::MAX,
@@ -148,6 +156,7 @@ impl Extraction {
                     }
                 },
             };
+            last = Some((m.event_type, m.plugin_id, idx));
             self.source_of.push(idx);
         }
         for st in &mut self.stages {
@@ -321,7 +330,7 @@ fn evt_value(
             None => EvtVal::Absent,
         },
         EvtField::Type => push_str(arena, evt_fields::type_name(m.event_type)),
-        EvtField::Dir => push_str(arena, if m.event_type % 2 == 0 { ">" } else { "<" }),
+        EvtField::Dir => push_str(arena, if m.event_type.is_multiple_of(2) { ">" } else { "<" }),
         EvtField::Cpu => EvtVal::U64(m.cpu as u64),
         EvtField::Hostname => push_str(arena, &ctx.hostname),
     })

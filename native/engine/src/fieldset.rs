@@ -239,6 +239,13 @@ impl FieldSet {
         if let Some((_, suggestion)) = best {
             return format!("unknown field '{name}': did you mean '{suggestion}'?");
         }
+        // A loaded plugin has fields of that family, but not this one.
+        for p in &self.plugins {
+            let family: Vec<&str> = p.plugin.info().fields.iter().map(|f| f.name.as_str()).filter(|n| n.split('.').next() == Some(prefix)).collect();
+            if !family.is_empty() {
+                return format!("unknown field '{name}': plugin '{}' exports {prefix}.* fields, but not this one ({})", p.name(), family.join(", "));
+            }
+        }
         if prefix == "evt" {
             let known: Vec<&str> = EvtField::ALL.iter().map(|f| f.name()).collect();
             return format!("unknown field '{name}' (scaptool's evt.* fields: {})", known.join(", "));

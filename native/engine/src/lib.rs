@@ -5,9 +5,12 @@
 //!   [`golden`] file.
 //! * [`replay`]: reads the capture back through plugins (fresh states), compares with the
 //!   golden file, and extracts again in other orders to find fields that depend on history.
+//! * [`print`] and [`rules`]: `sysdig -r`-style printing with filters and formats, and Falco
+//!   rules replayed on a capture; fields are resolved by [`fieldset`] (`evt.*` from
+//!   [`evt_fields`], plugin fields), extracted per batch by [`extraction`], times by [`clock`].
 //!
-//! Both share the [`session`] (plugins loaded for a run, their field columns and which events
-//! each applies to) and [`rows`] (one batch of events extracted into golden cells).
+//! Record and replay share the [`session`] (plugins loaded for a run, their field columns and
+//! which events each applies to) and [`rows`] (one batch of events extracted into golden cells).
 
 pub mod clock;
 pub mod compare;

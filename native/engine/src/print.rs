@@ -11,16 +11,14 @@
 //! state scaptool does not keep). `max_events` stops after that many events passed the filter,
 //! as sysdig's `-n`.
 
-use std::path::Path;
 use std::time::Instant;
 
-use scap::ScapReader;
 use scap_filter::{CompiledFilter, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Clock;
 use crate::error::{EngineError, FilterLocation};
-use crate::event_batch::EventBatch;
+use crate::event_batch::{BatchReader, EventBatch};
 use crate::evt_fields::scap_hostname;
 use crate::extraction::{EvtContext, Extraction};
 use crate::fieldset::FieldSet;
@@ -91,6 +89,12 @@ pub fn filter_error(kind: &str, name: Option<&str>, part: &str, text: &str, e: &
         line: e.pos.line,
         col: e.pos.col,
         reason: e.message.clone(),
+        rule: None,
+        used_at: e
+            .expanded_from
+            .iter()
+            .map(|x| crate::error::UsedAt { macro_name: x.macro_name.clone(), used_in: x.used_in.clone(), line: x.used_at.line, col: x.used_at.col })
+            .collect(),
     }));
     err
 }
@@ -104,7 +108,7 @@ pub struct Printer {
     other_format: OutputFormat,
     extraction: Extraction,
     ctx: EvtContext,
-    reader: ScapReader,
+    reader: BatchReader,
     batch: EventBatch,
     matched_idx: Vec<usize>,
     all_idx: Vec<usize>,
@@ -131,7 +135,7 @@ impl Printer {
         let filter_ids: Vec<u32> = filter.as_ref().map(|f| f.fields().iter().map(|r| r.id).collect()).unwrap_or_default();
         let format_ids: Vec<u32> = plugin_format.fields().iter().chain(other_format.fields()).map(|r| r.id).collect();
         let extraction = Extraction::new(&set, &[filter_ids, format_ids])?;
-        let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
+        let reader = BatchReader::open(&opts.capture, opts.batch_events)?;
         let progress = PrintProgress { file_size: reader.file_size(), ..Default::default() };
         Ok(Printer {
             batch: EventBatch::new(opts.batch_events, 16 << 20),
@@ -155,7 +159,15 @@ impl Printer {
         if self.progress.done {
             return Ok(self.progress.clone());
         }
-        let more = self.batch.fill(&mut self.reader, &self.opts.capture)?;
+        let more = match self.reader.next_batch()? {
+            Some(f) => {
+                let old = std::mem::replace(&mut self.batch, f.batch);
+                self.reader.recycle(old);
+                self.progress.position = f.position;
+                f.more
+            }
+            None => false,
+        };
         let n = self.batch.len();
         if n > 0 {
             self.ctx.first_ts.get_or_insert(self.batch.meta[0].ts);
@@ -198,7 +210,6 @@ impl Printer {
         if !more {
             self.progress.done = true;
         }
-        self.progress.position = self.reader.position();
         self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
         Ok(self.progress.clone())
     }

@@ -23,17 +23,15 @@
 //!   plugin whose version has the same major and is at least the required one.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::Instant;
 
 use plugin_host::version::PluginVersion;
-use scap::ScapReader;
 use scap_filter::{falco_alert_format, CompiledFilter, Definitions, ErrorKind, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{self, Clock};
 use crate::error::EngineError;
-use crate::event_batch::EventBatch;
+use crate::event_batch::{BatchReader, EventBatch};
 use crate::evt_fields::{machine_hostname, scap_hostname};
 use crate::extraction::{EvtContext, Extraction};
 use crate::fieldset::FieldSet;
@@ -224,7 +222,7 @@ pub struct RulesRunner {
     first_only: bool,
     extraction: Extraction,
     ctx: EvtContext,
-    reader: ScapReader,
+    reader: BatchReader,
     batch: EventBatch,
     /// Source name → rules (indexes) for it, in order.
     by_source: HashMap<String, Vec<usize>>,
@@ -290,7 +288,11 @@ fn rule_error(rule: &RuleSpec, part: &str, text: &str, e: &FilterError, macros: 
     let mut err = match e.source.strip_prefix("macro ") {
         Some(m) => {
             let body = macros.iter().rev().find(|x| x.name == m).map(|x| x.condition.as_str()).unwrap_or("");
-            filter_error("macro", Some(m), "condition", body, e)
+            let mut err = filter_error("macro", Some(m), "condition", body, e);
+            if let Some(loc) = err.filter.as_mut() {
+                loc.rule = Some(rule.name.clone());
+            }
+            err
         }
         None => filter_error("rule", Some(&rule.name), part, text, e),
     };
@@ -376,7 +378,7 @@ impl RulesRunner {
         let cond_ids: Vec<u32> = rules.iter().flat_map(|r| r.filter.fields().iter().map(|f| f.id)).collect();
         let out_ids: Vec<u32> = rules.iter().flat_map(|r| r.alert.fields().iter().chain(r.output.fields()).map(|f| f.id)).collect();
         let extraction = Extraction::new(&set, &[cond_ids, out_ids])?;
-        let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
+        let reader = BatchReader::open(&opts.capture, opts.batch_events)?;
         let alert_hostname = match std::env::var("FALCO_HOSTNAME") {
             Ok(h) if !h.is_empty() => h,
             _ => machine_hostname(),
@@ -420,7 +422,15 @@ impl RulesRunner {
         if self.summary.progress.done {
             return Ok(self.summary.progress.clone());
         }
-        let more = self.batch.fill(&mut self.reader, &self.opts.capture)?;
+        let more = match self.reader.next_batch()? {
+            Some(f) => {
+                let old = std::mem::replace(&mut self.batch, f.batch);
+                self.reader.recycle(old);
+                self.summary.progress.position = f.position;
+                f.more
+            }
+            None => false,
+        };
         let n = self.batch.len();
         if n > 0 && !self.rules.is_empty() {
             self.ctx.first_ts.get_or_insert(self.batch.meta[0].ts);
@@ -462,7 +472,6 @@ impl RulesRunner {
         if !more {
             p.done = true;
         }
-        p.position = self.reader.position();
         p.elapsed_ms = self.started.elapsed().as_millis() as u64;
         Ok(p.clone())
     }

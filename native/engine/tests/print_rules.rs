@@ -137,3 +137,60 @@ fn the_guides_rule_alerts_like_falco() {
     assert_eq!(first["output_fields"]["dummy.value"], 9);
     assert!(first["time"].as_str().unwrap().ends_with('Z'));
 }
+
+#[test]
+fn evt_fields_of_async_and_unknown_plugin_events() {
+    // plugin events of the loaded plugin (id 4), of an unknown plugin (id 99), and async events
+    let file = std::env::temp_dir().join(format!("print-async-{}.scap", std::process::id()));
+    let mut w = scap::ScapWriter::create(&file, &Default::default()).unwrap();
+    let ts = 1_600_000_000_000_000_000u64;
+    w.write_plugin_event(ts, 4, b"8").unwrap();
+    let mut ev = Vec::new();
+    scap::plugin_event::encode_async(&mut ev, ts + 5, u64::MAX, 4, "container", b"{}");
+    w.write_event(0, 0, &ev).unwrap();
+    w.write_plugin_event(ts + 7_000_000_123, 99, b"x").unwrap();
+    w.finish().unwrap();
+    let f = "*%evt.num %evt.type %evt.dir %evt.source %evt.is_async %evt.asynctype [%evt.pluginname] %evt.plugininfo %evt.reltime.s %evt.reltime.ns";
+    let out = print(file.to_str().unwrap(), dummy_c(), None, Some(f), false);
+    assert_eq!(
+        out,
+        "1 pluginevent > dummy false <NA> [dummy_c] {\"sample\": \"8\"} 0 000000000\n\
+         2 asyncevent > dummy true container [<NA>] <NA> 0 000000005\n\
+         3 pluginevent > unknown false <NA> [<NA>] <NA> 7 000000123\n"
+    );
+    // plugin fields apply to events of their source only; evt.source filters
+    let out = print(file.to_str().unwrap(), dummy_c(), Some("evt.source = unknown or evt.is_async = true"), Some("%evt.num"), false);
+    assert_eq!(out, "2\n3\n");
+    let out = print(file.to_str().unwrap(), dummy_c(), None, Some("*%evt.num %dummy.value"), true);
+    assert_eq!(out, "{\"dummy.value\":8,\"evt.num\":1}\n{\"dummy.value\":null,\"evt.num\":2}\n{\"dummy.value\":null,\"evt.num\":3}\n");
+    std::fs::remove_file(&file).ok();
+}
+
+fn rules_error(extra: serde_json::Value) -> scap_engine::EngineError {
+    let mut v = serde_json::json!({"capture": fixture(CAPTURE), "plugins": dummy_c(), "rules": []});
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    RulesRunner::start(serde_json::from_value(v).unwrap()).err().expect("an error")
+}
+
+#[test]
+fn rule_errors_are_located_and_required_versions_checked() {
+    let rule = |cond: &str, out: &str| serde_json::json!([{"name": "R", "condition": cond, "output": out, "priority": "Warning", "source": "dummy"}]);
+    let e = rules_error(serde_json::json!({"rules": rule("evt.num > 1 and m", "x"), "macros": [{"name": "m", "condition": "dummy.value >"}]}));
+    let loc = e.filter.unwrap();
+    assert_eq!((loc.kind.as_str(), loc.name.as_deref(), loc.col), ("macro", Some("m"), 14));
+    let e = rules_error(serde_json::json!({"rules": rule("evt.num > 1 and m", "x"), "macros": [{"name": "m", "condition": "dummy.nope > 1"}]}));
+    let loc = e.filter.unwrap();
+    assert_eq!((loc.kind.as_str(), loc.rule.as_deref(), loc.used_at[0].col), ("macro", Some("R"), 17));
+    let e = rules_error(serde_json::json!({"rules": rule("evt.num > 1", "v=%dummy.nope")}));
+    let loc = e.filter.unwrap();
+    assert_eq!((loc.part.as_str(), loc.col), ("output", 4), "{}", e.message);
+    assert!(e.message.contains("plugin 'dummy_c' exports dummy.* fields, but not this one (dummy.divisible, dummy.value, dummy.strvalue)"), "{}", e.message);
+    let e = rules_error(serde_json::json!({"rules": rule("evt.num > 1", "x"), "requiredPluginVersions": [{"name": "dummy_c", "version": "0.2.0"}]}));
+    assert_eq!(e.detail_code.as_deref(), Some("REQUIRED_PLUGIN_VERSION"));
+    assert!(e.message.contains("plugin 'dummy_c' 0.1.0 is loaded, not compatible with 0.2.0"), "{}", e.message);
+    let ok = serde_json::json!({"capture": fixture(CAPTURE), "plugins": dummy_c(), "rules": rule("evt.num > 1", "x"),
+        "requiredPluginVersions": [{"name": "dummy", "version": "1.0.0", "alternatives": [{"name": "dummy_c", "version": "0.0.9"}]}]});
+    assert!(RulesRunner::start(serde_json::from_value(ok).unwrap()).is_ok());
+}

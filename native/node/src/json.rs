@@ -18,6 +18,8 @@ pub struct ErrorJson {
     pub evtnum: Option<u64>,
     pub file: Option<String>,
     pub offset: Option<u64>,
+    /// For filter, format and rule compile errors: the text and the position in it.
+    pub filter: Option<scap_engine::error::FilterLocation>,
 }
 
 impl From<&EngineError> for ErrorJson {
@@ -31,6 +33,7 @@ impl From<&EngineError> for ErrorJson {
             evtnum: e.evtnum,
             file: e.file.clone(),
             offset: e.offset,
+            filter: e.filter.as_deref().cloned(),
         }
     }
 }

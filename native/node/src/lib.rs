@@ -12,4 +12,5 @@ mod error_info;
 mod event_types;
 mod json;
 mod plugin;
+mod print_rules;
 mod summary;
