@@ -116,25 +116,16 @@ fn push_frac(out: &mut String, ns: u64) {
 /// Seconds since the epoch (already shifted to local time) → ("YYYY-MM-DD", "HH:MM:SS"), with
 /// the proleptic Gregorian calendar (days-to-civil conversion of Howard Hinnant's algorithms).
 fn civil(secs: i64) -> ([u8; 10], [u8; 8]) {
-    let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    let (y, m, d) = plugin_host::value::civil_from_days(secs.div_euclid(86_400));
     let mut date = *b"0000-00-00";
     let y = y.clamp(0, 9999) as u32;
     date[0] = b'0' + (y / 1000) as u8;
     date[1] = b'0' + (y / 100 % 10) as u8;
     date[2] = b'0' + (y / 10 % 10) as u8;
     date[3] = b'0' + (y % 10) as u8;
-    two(&mut date[5..7], m as u32);
-    two(&mut date[8..10], d as u32);
+    two(&mut date[5..7], m);
+    two(&mut date[8..10], d);
     let mut time = *b"00:00:00";
     two(&mut time[0..2], (rem / 3600) as u32);
     two(&mut time[3..5], (rem / 60 % 60) as u32);

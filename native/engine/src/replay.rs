@@ -476,7 +476,7 @@ impl Replayer {
         }
         for (ci, col) in self.session.columns.iter().enumerate() {
             let report_index = self.report_column(ci);
-            for i in 0..n {
+            for (i, &shuffled_row) in position.iter().enumerate() {
                 let fwd = forward_cell(&self.forward, &self.forward_parts, self.chunk, i, ci);
                 if let Some(p) = &self.reverse {
                     let other = p.table.get(n - 1 - i, ci);
@@ -488,7 +488,7 @@ impl Replayer {
                     }
                 }
                 if let Some((p, _)) = &self.shuffle {
-                    let other = p.table.get(position[i], ci);
+                    let other = p.table.get(shuffled_row, ci);
                     if other != fwd {
                         self.report.columns[report_index].shuffle_differences += 1;
                         if self.report.order_differences.len() < max {

@@ -164,13 +164,9 @@ pub fn render_string(bytes: &[u8], out: &mut String) {
     out.push('"');
 }
 
-/// RFC 3339, UTC, nanoseconds.
-pub fn render_abstime(ns: u64, out: &mut String) {
-    let secs = ns / 1_000_000_000;
-    let frac = ns % 1_000_000_000;
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil-from-days.
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian calendar (Howard
+/// Hinnant's civil-from-days), without a date library.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -179,7 +175,15 @@ pub fn render_abstime(ns: u64, out: &mut String) {
     let mp = (5 * doy + 2) / 153;
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    (yoe + era * 400 + i64::from(month <= 2), month as u32, day as u32)
+}
+
+/// RFC 3339, UTC, nanoseconds.
+pub fn render_abstime(ns: u64, out: &mut String) {
+    let secs = ns / 1_000_000_000;
+    let frac = ns % 1_000_000_000;
+    let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
     let _ = write!(
         out,
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{frac:09}Z",

@@ -40,7 +40,7 @@ pub struct ConvertStep {
 
 enum State {
     NotOpened { input: PathBuf, output: PathBuf, options: ConvertOptions },
-    Running { reader: Box<ScapReader>, writer: ScapWriter, blocks: u64, output_compression: String },
+    Running { reader: Box<ScapReader>, writer: Box<ScapWriter>, blocks: u64, output_compression: String },
     Finished,
 }
 
@@ -122,7 +122,7 @@ impl Task for ConvertTask {
             };
             *state = State::Running {
                 reader: Box::new(reader),
-                writer,
+                writer: Box::new(writer),
                 blocks: 0,
                 output_compression: compression.name().to_string(),
             };

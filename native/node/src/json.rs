@@ -44,6 +44,8 @@ pub fn host_error(path: &str, e: HostError) -> ErrorJson {
 
 /// `{"ok": value}` or `{"error": {...}}`.
 pub fn outcome<T: Serialize>(r: Result<T, ErrorJson>) -> String {
+    // Built once per call to be serialized: its size does not matter.
+    #[allow(clippy::large_enum_variant)]
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]
     enum Outcome<T> {

@@ -105,7 +105,7 @@ pub struct SummaryStep {
 
 enum State {
     NotOpened(PathBuf),
-    Running(Box<ScapReader>, CoreSummarizer),
+    Running(Box<ScapReader>, Box<CoreSummarizer>),
     Finished,
 }
 
@@ -151,7 +151,7 @@ impl Task for SummarizeStep {
             match ScapReader::open(path) {
                 Ok(reader) => {
                     let s = CoreSummarizer::new(&reader);
-                    *state = State::Running(Box::new(reader), s);
+                    *state = State::Running(Box::new(reader), Box::new(s));
                 }
                 Err(e) => {
                     *state = State::Finished;
