@@ -308,18 +308,14 @@ fn evt_value(
         EvtField::ReltimeNs => EvtVal::Rel(rel % NS),
         EvtField::Source => push_str(arena, sources.get(source as usize).map(String::as_str).unwrap_or("unknown")),
         EvtField::PluginName => match (m.event_type, m.plugin_id.and_then(|id| set.plugin_of_id(id))) {
-            (scap::event_types::PLUGINEVENT_E, Some((_, pi))) => {
-                let name = set.plugins[pi].name().to_string();
-                push_str(arena, &name)
-            }
+            (scap::event_types::PLUGINEVENT_E, Some((_, pi))) => push_str(arena, set.plugins[pi].name()),
             _ => EvtVal::Absent,
         },
         EvtField::PluginInfo => match (m.event_type, m.plugin_id.and_then(|id| set.plugin_of_id(id))) {
             (scap::event_types::PLUGINEVENT_E, Some((_, pi))) => {
                 let p = &mut set.plugins[pi];
-                let name = p.plugin.name().to_string();
                 let state = p.state.as_mut().expect("states live until the run ends");
-                let bytes = state.event_to_string(batch.event(i)).map_err(|e| EngineError::plugin(&name, e).at_event(m.evtnum))?;
+                let bytes = state.event_to_string(batch.event(i)).map_err(|e| EngineError::plugin(p.plugin.name(), e).at_event(m.evtnum))?;
                 push_str(arena, &String::from_utf8_lossy(&bytes))
             }
             _ => EvtVal::Absent,

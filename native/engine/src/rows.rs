@@ -85,8 +85,12 @@ impl EventKey {
 pub struct Scratch {
     results: Vec<ExtractResults>,
     picked: Vec<usize>,
-    sources: Vec<Option<String>>,
+    /// Per event: the index of its source among the batch's distinct sources (`NO_SOURCE`
+    /// when no plugin of the run declared its id).
+    sources: Vec<u32>,
 }
+
+const NO_SOURCE: u32 = u32::MAX;
 
 /// The event source of an event: its plugin's source for plugin events (`None` when no plugin
 /// of the run declared its id), "syscall" for everything else (async events of the syscall
@@ -114,23 +118,29 @@ pub fn extract(
     if scratch.results.len() < session.plugins.len() {
         scratch.results.resize_with(session.plugins.len(), ExtractResults::new);
     }
-    scratch.sources.clear();
-    scratch.sources.extend(events.iter().zip(keys).map(|(e, k)| source_of(session, e.bytes, k).map(String::from)));
-    // Distinct sources of the batch, in order of appearance (usually one).
+    // Distinct sources of the batch, in order of appearance (usually one), and each event's.
     let mut distinct: Vec<&str> = Vec::new();
-    for s in scratch.sources.iter().flatten() {
-        if !distinct.contains(&s.as_str()) {
-            distinct.push(s);
-        }
+    scratch.sources.clear();
+    for (e, k) in events.iter().zip(keys) {
+        let index = match source_of(session, e.bytes, k) {
+            None => NO_SOURCE,
+            Some(s) => match distinct.iter().position(|d| *d == s) {
+                Some(i) => i as u32,
+                None => {
+                    distinct.push(s);
+                    (distinct.len() - 1) as u32
+                }
+            },
+        };
+        scratch.sources.push(index);
     }
-    let distinct: Vec<String> = distinct.into_iter().map(String::from).collect();
     for (pi, p) in session.plugins.iter().enumerate() {
         let (Some(plan), Some(state)) = (p.plan.as_ref(), states.get_mut(pi).and_then(Option::as_mut)) else {
             continue;
         };
-        for source in distinct.iter().filter(|s| p.applies_to(s)) {
+        for (si, source) in distinct.iter().enumerate().filter(|(_, s)| p.applies_to(s)) {
             scratch.picked.clear();
-            scratch.picked.extend((0..events.len()).filter(|&i| scratch.sources[i].as_deref() == Some(source.as_str())));
+            scratch.picked.extend((0..events.len()).filter(|&i| scratch.sources[i] == si as u32));
             let refs: Vec<EventRef<'_>> = scratch.picked.iter().map(|&i| events[i]).collect();
             let results = &mut scratch.results[pi];
             state.extract(plan, source, &refs, results).map_err(|e| {
