@@ -85,7 +85,7 @@ export function parseFalcoConfig(text: string, fileName: string, cwd = process.c
 function configText(value: unknown, where: string, bad: (w: string) => Error): string {
   if (value === undefined || value === null) return ''
   if (typeof value === 'string') return value
-  if (typeof value === 'object') return JSON.stringify(value)
+  if (typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value)
   throw bad(`${where} must be a string or a mapping`)
 }
 
