@@ -148,6 +148,86 @@ test('macros, lists (with list references), append, override and enabled', async
   t.deepEqual(out.summary.rulesSkipped, [{rule: 'Off', reason: 'disabled'}])
 })
 
+test("exceptions: one field (comps 'in'), tuples, list values and list names, append and override, as Falco folds them into the condition", async (t) => {
+  // dummy.value of the capture's 20 events: 8 9 10 16 26 30 37 48 55 65 71 82 93 100 109 113 114 124 129 133
+  const file = rulesFile(`- list: big
+  items: [133, 129]
+- rule: Values
+  desc: d
+  condition: dummy.value > 0
+  output: v=%dummy.value
+  priority: INFO
+  source: dummy
+  exceptions:
+    - name: small
+      fields: dummy.value
+      values: [8, 9]
+    - name: pairs
+      fields: [dummy.value, dummy.strvalue]
+      comps: [=, startswith]
+      values:
+        - [10, 1]
+        - [16, 2]
+    - name: listy
+      fields: [dummy.value, evt.num]
+      comps: [in, <]
+      values:
+        - [[26, 30], 100]
+        - [big, 100]
+    - name: later
+      fields: [dummy.value]
+- rule: Values
+  append: true
+  exceptions:
+    - name: later
+      values: [[37]]
+    - name: prefix
+      fields: dummy.strvalue
+      comps: pmatch
+      values: [48]
+- rule: Values
+  exceptions:
+    - name: late
+      fields: [evt.num]
+      comps: [">"]
+      values: [[17]]
+  override:
+    exceptions: append
+`)
+  const r = await replayRules(['--rules', file, '--json'])
+  t.is(r.status, 0, r.stderr)
+  const values = JSON.parse(r.stdout).alerts.map((a: {output: string}) => Number(a.output.slice(2)))
+  // 16 stays: its strvalue does not start with 2; 'late' drops events 18-20 (124 129 133)
+  t.deepEqual(values, [16, 55, 65, 71, 82, 93, 100, 109, 113, 114])
+  // replace drops every exception of the rule
+  const replaced = rulesFile(`${readFileSync(file, 'utf8')}- rule: Values
+  exceptions: []
+  override:
+    exceptions: replace
+`)
+  const all = await replayRules(['--rules', replaced, '--json'])
+  t.is(JSON.parse(all.stdout).alerts.length, 20, all.stderr)
+})
+
+test('exception errors name the rule, the exception and its file position', async (t) => {
+  const rule = (exceptions: string) => `- rule: R\n  desc: d\n  condition: dummy.value > 0\n  output: x\n  priority: INFO\n  source: dummy\n  exceptions:\n${exceptions}\n`
+  const cases: Array<[string, RegExp]> = [
+    [rule('    - name: e\n      fields: [dummy.value, dummy.valeu]\n      values:\n        - [1, 2]'), /^error: \S+rules\.yaml:8:7: rule 'R' exception 'e': unknown field 'dummy\.valeu': did you mean 'dummy\.value'\?\n {6}- name: e\n {8}\^\n$/],
+    [rule('    - name: e\n      fields: [dummy.value, dummy.strvalue]\n      comps: [=]'), /rules\.yaml:8:7: rule 'R' exception 'e': 'fields' and 'comps' must be lists of the same length/],
+    [rule('    - name: e\n      fields: dummy.value\n      comps: "="'), /exception 'e': with one field, 'comps' must be a list operator \(in, intersects, pmatch\), not '='/],
+    [rule('    - name: e\n      fields: [dummy.value]\n      comps: [near]'), /exception 'e': 'near' is not a comparison operator/],
+    [rule('    - name: e\n      fields: [dummy.value, dummy.strvalue]\n      values:\n        - [1]'), /exception 'e': value \[1\] has 1 items for 2 fields/],
+    [rule('    - name: e\n      fields: dummy.value\n      values:\n        - [1, 2]'), /exception 'e': with one field, values are strings/],
+    [rule('    - fields: dummy.value'), /rules\.yaml:8:7: rule 'R': an exception needs a 'name'/],
+    [`${rule('    - name: e\n      fields: dummy.value')}- rule: R\n  append: true\n  exceptions:\n    - name: e\n      fields: dummy.strvalue\n      values: [1]\n`, /rules\.yaml:13:7: rule 'R' exception 'e': an append can add values to an existing exception, not 'fields'/],
+  ]
+  for (const [text, expected] of cases) {
+    const r = await replayRules(['--rules', rulesFile(text)])
+    t.is(r.status, 2, text)
+    t.regex(r.stderr, expected, text)
+  }
+})
+
 test('rules of a source no loaded plugin provides are skipped with a warning; syscall rules too', async (t) => {
   const file = rulesFile(`${GUIDE_RULE}
 - rule: K8s

@@ -53,7 +53,7 @@ export interface RulesSummary {
   ruleMatching: 'first' | 'all'
   sources: string[]
   plugins: Array<{name: string; version: string; path: string}>
-  /** Warnings of the rules loader (ignored exceptions, missing desc...). */
+  /** Warnings of the rules loader (a rule without desc, ...). */
   warnings: string[]
   progress: RulesProgress
 }

@@ -5,14 +5,15 @@
 // `append: true` (condition / items appended) or `override: {key: append|replace}`; a rule
 // item with only `rule` and `enabled` turns an earlier rule on or off.
 //
-// Keys follow Falco's rule schema (`rule_json_schema.h`); keys scaptool does not use
-// (exceptions, capture, warn_evttypes, required_engine_version...) are accepted with a warning
-// when they would change the result (`exceptions`), silently otherwise.
+// Keys follow Falco's rule schema (`rule_json_schema.h`); keys that do not change which alerts
+// are given (capture, warn_evttypes, required_engine_version...) are accepted and ignored.
+// Rule `exceptions` become part of the condition, as in Falco (see exceptions.ts).
 import {readFileSync} from 'node:fs'
 
 import {isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap} from 'yaml'
 
 import {caretLines, FilterError, UsageError, type FilterLocation} from '../errors.js'
+import {appendExceptions, checkException, exceptionClauses, readExceptions, type RuleException} from './exceptions.js'
 
 /** A piece of a condition or output text and where it came from in a file. */
 interface Segment {
@@ -25,6 +26,9 @@ interface Segment {
   end: number
   lines: LineCounter
   source: string
+  /** What the piece is when it is not the text itself (a rule exception): errors in it name
+   * this and point at the item. */
+  label?: string
 }
 
 interface Located {
@@ -42,6 +46,8 @@ export interface LoadedRule {
   enabled: boolean
   tags: string[]
   skipIfUnknownFilter: boolean
+  /** Falco exceptions, folded into the condition when the rules are compiled. */
+  exceptions: RuleException[]
   /** `file:line:col` of the item. */
   where: string
 }
@@ -79,11 +85,29 @@ export class RuleSet {
   /** The options the native rules engine takes (see native/engine/src/rules.rs). */
   toNative(): {rules: unknown[]; macros: unknown[]; lists: unknown[]; requiredPluginVersions: unknown[]} {
     return {
-      rules: this.rules.map((r) => ({name: r.name, condition: r.condition, output: r.output, priority: r.priority, source: r.source, enabled: r.enabled, tags: r.tags, skipIfUnknownFilter: r.skipIfUnknownFilter, where: r.where})),
+      rules: this.rules.map((r) => ({name: r.name, condition: this.conditionOf(r).text, output: r.output, priority: r.priority, source: r.source, enabled: r.enabled, tags: r.tags, skipIfUnknownFilter: r.skipIfUnknownFilter, where: r.where})),
       macros: this.macros.map((m) => ({name: m.name, condition: m.condition})),
       lists: this.lists.map((l) => ({name: l.name, items: l.items})),
       requiredPluginVersions: this.requiredPluginVersions,
     }
+  }
+
+  /** A rule's condition as compiled: with exceptions, `(condition) and not (...)...`, with
+   * the positions of every piece (the condition's own, then one per exception). */
+  private conditionOf(rule: LoadedRule): Located {
+    const own = this.texts.get(`rule ${rule.name} condition`) ?? {text: rule.condition, segments: []}
+    const clauses = exceptionClauses(rule.exceptions)
+    if (clauses.length === 0) return own
+    let text = `(${own.text})`
+    const segments = own.segments.map((s) => ({...s, at: s.at + 1}))
+    const first = own.segments[0]
+    for (const c of clauses) {
+      const range = c.exception.node.range
+      // An empty piece text maps every offset in it to the start of the exception's item.
+      if (first && range) segments.push({...first, at: text.length, text: '', start: range[0], end: range[1], label: `exception '${c.exception.name}'`})
+      text += c.text
+    }
+    return {text, segments}
   }
 
   /** Rewrites a filter error of the engine (position inside a rule's or macro's text) with
@@ -91,14 +115,17 @@ export class RuleSet {
   locate(err: FilterError): FilterError {
     const loc = err.location
     if (loc.kind === 'filter' || loc.kind === 'format') return err
-    const pos = this.filePosition(`${loc.kind} ${loc.name} ${loc.part}`, Buffer.from(this.texts.get(`${loc.kind} ${loc.name} ${loc.part}`)?.text ?? '').subarray(0, loc.offset).toString().length)
+    const key = `${loc.kind} ${loc.name} ${loc.part}`
+    const rule = loc.kind === 'rule' && loc.part === 'condition' ? this.rules.find((r) => r.name === loc.name) : undefined
+    const located = rule ? this.conditionOf(rule) : this.texts.get(key)
+    const pos = located && this.filePosition(located, Buffer.from(located.text).subarray(0, loc.offset).toString().length)
     if (!pos) return err
-    const what = `${loc.kind} '${loc.name}' ${loc.part}`
+    const what = `${loc.kind} '${loc.name}' ${pos.label ?? loc.part}`
     // Where the macro was used, as file positions: the rule's condition, or another macro's.
     const uses = (loc.usedAt ?? []).map((u) => {
       const key = u.usedIn === 'filter' ? `rule ${loc.rule} condition` : `${u.usedIn} condition`
-      const text = this.texts.get(key)?.text ?? ''
-      const p = this.filePosition(key, offsetOf(text, u.line, u.col))
+      const usedIn = u.usedIn === 'filter' && rule ? this.conditionOf(rule) : this.texts.get(key)
+      const p = usedIn && this.filePosition(usedIn, offsetOf(usedIn.text, u.line, u.col))
       const where = p ? `${p.file}:${p.line}:${p.col}` : `${u.usedIn}:${u.line}:${u.col}`
       return ` (in macro '${u.macroName}' used at ${where}${u.usedIn === 'filter' && loc.rule ? ` by rule '${loc.rule}'` : ''})`
     })
@@ -107,14 +134,12 @@ export class RuleSet {
   }
 
   /** The file position of character `at` of a located text. */
-  private filePosition(key: string, at: number): {file: string; line: number; col: number; lineText: string} | undefined {
-    const located = this.texts.get(key)
-    if (!located) return undefined
+  private filePosition(located: Located, at: number): {file: string; line: number; col: number; lineText: string; label?: string} | undefined {
     const seg = [...located.segments].reverse().find((s) => s.at <= at) ?? located.segments[0]
     if (!seg) return undefined
     const fileOffset = mapOffset(seg.source, seg.start, seg.end, seg.text, at - seg.at)
     const pos = seg.lines.linePos(fileOffset)
-    return {file: seg.file, line: pos.line, col: pos.col, lineText: seg.source.split(/\r\n|\n|\r/)[pos.line - 1] ?? ''}
+    return {file: seg.file, line: pos.line, col: pos.col, lineText: seg.source.split(/\r\n|\n|\r/)[pos.line - 1] ?? '', label: seg.label}
   }
 
   /** Reads and merges rules files, in order. */
@@ -265,7 +290,8 @@ export class RuleSet {
           continue
         }
         if (!prev && onlyEnabled) throw bad(map, `rule '${name}': enabling or disabling a rule that is not defined`)
-        if (keys.includes('exceptions')) this.warnings.push(`${where(map)}: rule '${name}': exceptions are not supported by scaptool and are ignored`)
+        const exceptionsNode = get('exceptions')?.value as Node | undefined
+        const exceptions = exceptionsNode === undefined ? undefined : readExceptions(exceptionsNode, name, where, bad)
         const priority = str('priority', false)
         if (priority && !PRIORITY_NAMES.includes(priority.value.toLowerCase())) {
           throw bad(priority.node, `rule '${name}': unknown priority '${priority.value}' (${PRIORITY_HELP})`)
@@ -287,6 +313,12 @@ export class RuleSet {
           if (tags && how('tags') === 'append') prev.tags.push(...tags.value)
           else if (tags && how('tags') === 'replace') prev.tags = tags.value
           if (priority && how('priority') === 'replace') prev.priority = priority.value
+          const exMode = append ? 'append' : ov.get('exceptions')
+          if (exceptions && exMode === 'append') appendExceptions(prev.exceptions, exceptions, name, bad)
+          else if (exceptions && exMode === 'replace') {
+            for (const ex of exceptions) checkException(ex, name, bad)
+            prev.exceptions = exceptions
+          }
           const en = bool('enabled')
           if (en !== undefined && (append || ov.get('enabled') === 'replace')) prev.enabled = en
           continue
@@ -294,6 +326,7 @@ export class RuleSet {
         const condition = str('condition', true)!
         const output = str('output', true)!
         if (!priority) throw bad(map, `rule '${name}': missing required key 'priority'`)
+        for (const ex of exceptions ?? []) checkException(ex, name, bad)
         const desc = str('desc', false)
         if (!desc) this.warnings.push(`${where(map)}: rule '${name}' has no desc (Falco requires one)`)
         const rule: LoadedRule = {
@@ -306,6 +339,7 @@ export class RuleSet {
           enabled: bool('enabled') ?? true,
           tags: strList('tags')?.value ?? [],
           skipIfUnknownFilter: bool('skip-if-unknown-filter') ?? false,
+          exceptions: exceptions ?? [],
           where: where(map),
         }
         if (prev) Object.assign(prev, rule)
