@@ -158,6 +158,15 @@ test('a filter that does not parse is a usage error with a caret under the colum
   t.like(JSON.parse(json.stdout).error, {name: 'FilterError', location: {kind: 'filter', line: 1, col: 10}})
 })
 
+test('field transformers in filters and formats, on a real plugin; a type error points at the column', async (t) => {
+  // dummy.strvalue of the capture: 8 9 10 16 26 30 37 48 55 65 71 82 93 100 109 113 114 124 129 133
+  const out = await scaptool([DUMMY_C_CAPTURE, '-c', DUMMY_C_YAML, 'len(dummy.strvalue) = 3 and basename(concat("/x/", dummy.strvalue)) startswith 11', '-o', '%evt.num %len(dummy.strvalue) %concat(dummy.strvalue, "-", toupper(evt.source))'])
+  t.is(out, '16 3 113-DUMMY\n17 3 114-DUMMY\n')
+  const bad = await cli(['print', DUMMY_C_CAPTURE, '-c', DUMMY_C_YAML, 'evt.num > 1 and tolower(dummy.value) = 1'], {cwd: PLUGINS_DIR})
+  t.is(bad.status, 2)
+  t.regex(bad.stderr, /^error: filter:1:17: can't apply the 'tolower' transformer to field 'dummy\.value' of type uint64/)
+})
+
 test('an unknown field says which plugin to load, or suggests the close name', async (t) => {
   const none = await cli(['print', DUMMY_C_CAPTURE, 'dummy.value > 3'])
   t.is(none.status, 2)

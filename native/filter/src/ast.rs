@@ -62,14 +62,23 @@ pub enum Operand {
         name: String,
         pos: Pos,
         args: Vec<TransformerArg>,
+        /// `getopt(...)[t]`: the grammar allows an argument after any transformer.
+        arg: Option<String>,
     },
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TransformerArg {
     Operand(Operand),
-    /// A quoted string argument (only `join`/`concat`/`getopt` style transformers take these).
+    /// A quoted string or a number (only `join`/`concat`/`getopt` take these; libsinsp makes
+    /// them constant strings). `quoted` tells which.
     Str(Value),
+    /// A transformer list `(a.b, "x", tolower(c.d))` (only as an argument of
+    /// `join`/`concat`/`getopt`).
+    List {
+        items: Vec<TransformerArg>,
+        pos: Pos,
+    },
 }
 
 /// `name` or `name[arg]`.
@@ -382,19 +391,99 @@ impl fmt::Display for Operand {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Operand::Field(r) => r.fmt(f),
-            Operand::Transformer { name, args, .. } => {
+            Operand::Transformer {
+                name, args, arg, ..
+            } => {
                 write!(f, "{name}(")?;
-                for (i, a) in args.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    match a {
-                        TransformerArg::Operand(o) => o.fmt(f)?,
-                        TransformerArg::Str(v) => write_quoted(f, &v.text)?,
+                write_args(f, args)?;
+                f.write_char(')')?;
+                if let Some(a) = arg {
+                    write!(f, "[{a}]")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn write_args(f: &mut fmt::Formatter<'_>, args: &[TransformerArg]) -> fmt::Result {
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        match a {
+            TransformerArg::Operand(o) => fmt::Display::fmt(o, f)?,
+            TransformerArg::Str(v) if v.quoted => write_quoted(f, &v.text)?,
+            TransformerArg::Str(v) => f.write_str(&v.text)?,
+            TransformerArg::List { items, .. } => {
+                f.write_char('(')?;
+                write_args(f, items)?;
+                f.write_char(')')?;
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Operand {
+    /// The text libsinsp's `ast::as_string` gives (no blanks, constants unquoted):
+    /// `join(->,(proc.name,evt.arg.path))`. Output formats key transformed fields with it.
+    pub fn libsinsp_string(&self) -> String {
+        fn args(out: &mut String, list: &[TransformerArg]) {
+            for (i, a) in list.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match a {
+                    TransformerArg::Operand(o) => out.push_str(&o.libsinsp_string()),
+                    TransformerArg::Str(v) => out.push_str(&v.text),
+                    TransformerArg::List { items, .. } => {
+                        out.push('(');
+                        args(out, items);
+                        out.push(')');
                     }
                 }
-                f.write_char(')')
             }
+        }
+        match self {
+            Operand::Field(r) => match &r.arg {
+                Some(a) => format!("{}[{a}]", r.name),
+                None => r.name.clone(),
+            },
+            Operand::Transformer {
+                name,
+                args: list,
+                arg,
+                ..
+            } => {
+                let mut out = format!("{name}(");
+                args(&mut out, list);
+                out.push(')');
+                if let Some(a) = arg {
+                    out.push('[');
+                    out.push_str(a);
+                    out.push(']');
+                }
+                out
+            }
+        }
+    }
+
+    /// Calls `f` on every field the operand reads, in order (transformer arguments
+    /// depth-first, as libsinsp's formatter visits them).
+    pub fn for_each_field<'a>(&'a self, f: &mut dyn FnMut(&'a FieldRef)) {
+        fn args<'a>(list: &'a [TransformerArg], f: &mut dyn FnMut(&'a FieldRef)) {
+            for a in list {
+                match a {
+                    TransformerArg::Operand(o) => o.for_each_field(f),
+                    TransformerArg::Str(_) => {}
+                    TransformerArg::List { items, .. } => args(items, f),
+                }
+            }
+        }
+        match self {
+            Operand::Field(r) => f(r),
+            Operand::Transformer { args: list, .. } => args(list, f),
         }
     }
 }

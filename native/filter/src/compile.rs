@@ -50,6 +50,35 @@
 //!   `check_rhs_field_type_consistency`); not with `regex`/`pmatch`, nor for an ipnet
 //!   left-hand side. If the right-hand field has no value the check is false. For single-value
 //!   operators the first right-hand value is used; `in`/`intersects` use all of them.
+//!
+//! Field transformers, from current libsinsp (`sinsp_filter_transformers/*.cpp`, `base64.h`,
+//! `sinsp_filtercheck.cpp` `add_transformer`/`apply_transformers`,
+//! `sinsp_filtercheck_multivalue_transformer.cpp`, `sinsp_filtercheck_rawstring.cpp`, and the
+//! cases of `test/filter_transformer.ut.cpp`); evaluated in `transform.rs`:
+//!
+//! * Types are checked when compiling, innermost first, and an operator is checked against the
+//!   transformer's output type: `len(f) > 3` is numeric, `tolower(f) contains x` a string check.
+//!   A refused input type is an `Operator` error at the transformer's column (libsinsp: "can't
+//!   add field transformer: type ... is not supported by 'tolower' transformer").
+//! * `tolower`, `toupper`, `basename`, `b64` take strings, or lists of strings element-wise;
+//!   the result has the input's type and list-ness. `tolower`/`toupper` map ASCII letters only
+//!   (C `tolower`). `basename` keeps what follows the last `/`: `""`, `"/"` and `"a/b/"` give
+//!   `""`. `b64` decodes standard base64, `=` padding optional; invalid input (or one invalid
+//!   element of a list) leaves the check with no value, so it is false, `exists` included.
+//! * `len` gives a uint64: the number of values of a list (any type), the bytes of a string up
+//!   to its first NUL (`strnlen`). Other scalars are refused.
+//! * `concat(a, b, ...)`: at least two single strings (fields, transformers, quoted strings,
+//!   numbers as their text), concatenated. `join(sep, list)`: a single string separator and a
+//!   list: a string list field, a transformer giving one, or a transformer list `(a, "x", f)`
+//!   whose items are strings, constants and single numbers (as text, with the field's print
+//!   format: libsinsp's `rawnum_check`); a list field item adds all its values. Both give a
+//!   string; an argument or item with no value gives no value. Items libsinsp passes as raw
+//!   bytes (booleans, addresses, `len()` results, numeric lists) are refused here.
+//! * `getopt()` is refused: its results differ between recent libsinsp versions.
+//! * A field with no value gives no value; the transformers' strings are C strings (see
+//!   `transform.rs`). On the right-hand side (`f = tolower(g)`) the transformed types of both
+//!   sides must match as for `val()`. Transformer checks allocate their values per event; the
+//!   checks on plain fields keep their own node and do not.
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -62,6 +91,7 @@ use crate::ast::*;
 use crate::error::{ErrorKind, FilterError, Pos};
 use crate::glob::{Glob, PathSet};
 use crate::re::AnchoredRegex;
+use crate::transform::{XExpr, XVal};
 use crate::values::{FieldValue, FieldValues};
 
 /// How text output prints a numeric field (libsinsp's print formats that apply here).
@@ -313,6 +343,19 @@ enum CheckKind {
         rhs: u32,
         lhs_list: bool,
     },
+    /// A transformer on the right-hand side: compare with its values.
+    XField {
+        op: Op,
+        rhs: Box<XExpr>,
+        lhs_list: bool,
+    },
+}
+
+/// A check whose left-hand side is a transformer.
+#[derive(Debug)]
+struct XCheckNode {
+    lhs: XExpr,
+    kind: CheckKind,
 }
 
 #[derive(Debug)]
@@ -327,6 +370,8 @@ enum Node {
     Or(Box<[Node]>),
     Not(Box<Node>),
     Check(CheckNode),
+    /// Kept apart so that checks on plain fields stay as small and direct as they were.
+    XCheck(Box<XCheckNode>),
 }
 
 /// A compiled condition.
@@ -354,13 +399,29 @@ fn eval(n: &Node, vals: &dyn FieldValues) -> bool {
         Node::Or(c) => c.iter().any(|n| eval(n, vals)),
         Node::Not(n) => !eval(n, vals),
         Node::Check(c) => eval_check(c, vals),
+        Node::XCheck(c) => eval_xcheck(c, vals),
+    }
+}
+
+/// Out of line and cold, so that the transformer path does not weigh on the plain checks.
+#[cold]
+#[inline(never)]
+fn eval_xcheck(c: &XCheckNode, vals: &dyn FieldValues) -> bool {
+    match c.lhs.eval(vals) {
+        // no value (or a transformer failed, e.g. invalid base64): false, `exists` included
+        None => false,
+        Some(v) => v.with_field_value(|v| eval_kind(&c.kind, v, vals)),
     }
 }
 
 #[inline]
 fn eval_check(c: &CheckNode, vals: &dyn FieldValues) -> bool {
-    let v = vals.get(c.field);
-    match &c.kind {
+    eval_kind(&c.kind, vals.get(c.field), vals)
+}
+
+#[inline]
+fn eval_kind(kind: &CheckKind, v: FieldValue, vals: &dyn FieldValues) -> bool {
+    match kind {
         CheckKind::Single(t) => match v.first() {
             Some(x) => t.eval(x),
             None => false,
@@ -405,6 +466,18 @@ fn eval_check(c: &CheckNode, vals: &dyn FieldValues) -> bool {
             }
             eval_field_cmp(*op, *lhs_list, v, r)
         }
+        CheckKind::XField { op, rhs, lhs_list } => eval_xfield(*op, rhs, *lhs_list, v, vals),
+    }
+}
+
+#[inline(never)]
+fn eval_xfield(op: Op, rhs: &XExpr, lhs_list: bool, v: FieldValue, vals: &dyn FieldValues) -> bool {
+    if !v.is_present() {
+        return false;
+    }
+    match rhs.eval(vals) {
+        None => false,
+        Some(r) => r.with_field_value(|r| r.is_present() && eval_field_cmp(op, lhs_list, v, r)),
     }
 }
 
@@ -530,6 +603,100 @@ struct Compiler<'a> {
     fields: Vec<RequiredField>,
 }
 
+/// The type of a transformer's result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct XType {
+    pub ty: FieldType,
+    pub is_list: bool,
+}
+
+/// A compiled transformer argument.
+enum Arg {
+    Field {
+        id: u32,
+        ty: FieldType,
+        is_list: bool,
+        print: PrintFormat,
+        name: String,
+        pos: Pos,
+    },
+    X {
+        expr: XExpr,
+        t: XType,
+        name: String,
+        pos: Pos,
+    },
+    /// A quoted string or a number: libsinsp makes it a constant string (`rawstring_check`).
+    Const(Box<[u8]>, Pos),
+    /// `( ... )`: a list of strings (`list_check`).
+    List { items: Vec<Arg>, pos: Pos },
+}
+
+impl Arg {
+    fn ty(&self) -> (FieldType, bool) {
+        match self {
+            Arg::Field { ty, is_list, .. } => (*ty, *is_list),
+            Arg::X { t, .. } => (t.ty, t.is_list),
+            Arg::Const(..) => (FieldType::String, false),
+            Arg::List { .. } => (FieldType::String, true),
+        }
+    }
+
+    fn pos(&self) -> Pos {
+        match self {
+            Arg::Field { pos, .. }
+            | Arg::X { pos, .. }
+            | Arg::Const(_, pos)
+            | Arg::List { pos, .. } => *pos,
+        }
+    }
+
+    fn describe(&self) -> String {
+        let (ty, list) = self.ty();
+        let list = if list { " (list)" } else { "" };
+        match self {
+            Arg::Field { name, .. } => format!("field '{name}' of type {}{list}", ty.name()),
+            Arg::X { name, .. } => format!("'{name}' of type {}{list}", ty.name()),
+            Arg::Const(..) => "a constant string".into(),
+            Arg::List { .. } => "a transformer list '(...)'".into(),
+        }
+    }
+}
+
+fn operand_pos(o: &Operand) -> Pos {
+    match o {
+        Operand::Field(f) => f.pos,
+        Operand::Transformer { pos, .. } => *pos,
+    }
+}
+
+/// A transformer compiled on its own, for output formats (`%tolower(proc.name)`).
+#[derive(Clone, Debug)]
+pub(crate) struct CompiledTransformer {
+    expr: XExpr,
+}
+
+impl CompiledTransformer {
+    pub(crate) fn eval<'a>(&'a self, vals: &'a dyn FieldValues) -> Option<XVal<'a>> {
+        self.expr.eval(vals)
+    }
+}
+
+/// Compiles the transformer `o` (not `val()`) of the text named `source_name`.
+pub(crate) fn compile_transformer(
+    o: &Operand,
+    resolver: &dyn FieldResolver,
+    source_name: &str,
+) -> Result<CompiledTransformer, FilterError> {
+    let mut c = Compiler {
+        resolver,
+        top: source_name,
+        fields: Vec::new(),
+    };
+    let (expr, _) = c.transformer(o, &None)?;
+    Ok(CompiledTransformer { expr })
+}
+
 fn type_family(ty: FieldType) -> &'static str {
     match ty {
         FieldType::Uint64
@@ -642,7 +809,7 @@ impl<'a> Compiler<'a> {
                     format!("undefined macro '{m}'"),
                 ))
             }
-            ExprKind::Check(c) => Node::Check(self.check(c, &e.origin)?),
+            ExprKind::Check(c) => self.check(c, &e.origin)?,
         })
     }
 
@@ -667,34 +834,39 @@ impl<'a> Compiler<'a> {
         Ok(r)
     }
 
-    fn operand_field<'o>(
-        &self,
-        o: &'o Operand,
+    /// A compiled operand: a field, or a transformer with the type of its result.
+    fn operand(
+        &mut self,
+        o: &Operand,
         origin: &Option<Arc<Origin>>,
-    ) -> Result<&'o FieldRef, FilterError> {
+    ) -> Result<(ResolvedField, Option<XExpr>), FilterError> {
         match o {
-            Operand::Field(f) => Ok(f),
-            Operand::Transformer { name, pos, args } => {
-                if name == "val" {
-                    // val() on the left-hand side is not in the grammar; the parser never makes it
-                    if let Some(TransformerArg::Operand(Operand::Field(f))) = args.first() {
-                        return Ok(f);
-                    }
-                }
-                Err(self.err(
+            Operand::Field(f) => Ok((self.field(f, origin)?, None)),
+            // val() is the identity (libsinsp drops it when compiling)
+            Operand::Transformer {
+                name, args, pos, ..
+            } if name == "val" => match args.as_slice() {
+                [TransformerArg::Operand(Operand::Field(f))] => Ok((self.field(f, origin)?, None)),
+                // only a hand-built syntax tree gets here: the parser requires one field
+                _ => Err(self.err(
                     origin,
-                    ErrorKind::Unsupported,
+                    ErrorKind::Syntax,
                     *pos,
-                    format!("the field transformer '{name}()' is not supported"),
-                ))
+                    "val() takes exactly one field",
+                )),
+            },
+            Operand::Transformer { .. } => {
+                let (e, t) = self.transformer(o, origin)?;
+                // the id is never read: the check evaluates the expression
+                Ok((ResolvedField::new(u32::MAX, t.ty, t.is_list), Some(e)))
             }
         }
     }
 
-    fn check(&mut self, c: &Check, origin: &Option<Arc<Origin>>) -> Result<CheckNode, FilterError> {
-        let lf = self.operand_field(&c.lhs, origin)?;
-        let lhs = self.field(lf, origin)?;
-        let fname = lf.to_string();
+    fn check(&mut self, c: &Check, origin: &Option<Arc<Origin>>) -> Result<Node, FilterError> {
+        let (lhs, lx) = self.operand(&c.lhs, origin)?;
+        let fname = c.lhs.to_string();
+        // the operator is checked against the transformer's output type (`len(f) > 3`)
         if !comparable(c.op, lhs.ty, lhs.is_list) {
             let what = if lhs.is_list {
                 "list".to_string()
@@ -753,34 +925,43 @@ impl<'a> Compiler<'a> {
                         "field type 'ipnet' doesn't support right-hand side fields",
                     ));
                 }
-                let rf = match o {
-                    Operand::Transformer { name, args, .. } if name == "val" => {
-                        match args.first() {
-                            Some(TransformerArg::Operand(Operand::Field(f))) => f,
-                            _ => unreachable!("the parser requires a field in val()"),
-                        }
-                    }
-                    other => self.operand_field(other, origin)?,
-                };
-                let rhs = self.field(rf, origin)?;
+                let (rhs, rx) = self.operand(o, origin)?;
+                // libsinsp compares the transformed types of both sides
+                // (`check_rhs_field_type_consistency`)
                 if rhs.ty != lhs.ty || rhs.is_list != lhs.is_list {
                     let l = if lhs.is_list { " (list)" } else { "" };
                     let r = if rhs.is_list { " (list)" } else { "" };
+                    let (rname, rpos) = match o {
+                        Operand::Transformer { name, args, .. } if name == "val" => {
+                            match args.first() {
+                                Some(TransformerArg::Operand(f)) => (f.to_string(), operand_pos(f)),
+                                _ => (o.to_string(), operand_pos(o)),
+                            }
+                        }
+                        _ => (o.to_string(), operand_pos(o)),
+                    };
                     return Err(self.err(
                         origin,
                         ErrorKind::Operator,
-                        rf.pos,
+                        rpos,
                         format!(
-                            "field '{fname}' has type '{}{l}' while the right-hand side field '{rf}' has incompatible type '{}{r}'",
+                            "field '{fname}' has type '{}{l}' while the right-hand side field '{rname}' has incompatible type '{}{r}'",
                             lhs.ty.name(),
                             rhs.ty.name()
                         ),
                     ));
                 }
-                CheckKind::Field {
-                    op: c.op,
-                    rhs: rhs.id,
-                    lhs_list: lhs.is_list,
+                match rx {
+                    None => CheckKind::Field {
+                        op: c.op,
+                        rhs: rhs.id,
+                        lhs_list: lhs.is_list,
+                    },
+                    Some(e) => CheckKind::XField {
+                        op: c.op,
+                        rhs: Box::new(e),
+                        lhs_list: lhs.is_list,
+                    },
                 }
             }
             (Rhs::ListRef { name, pos }, _) => {
@@ -841,10 +1022,315 @@ impl<'a> Compiler<'a> {
                 }
             }
         };
-        Ok(CheckNode {
-            field: lhs.id,
-            kind,
+        Ok(match lx {
+            None => Node::Check(CheckNode {
+                field: lhs.id,
+                kind,
+            }),
+            Some(lhs) => Node::XCheck(Box::new(XCheckNode { lhs, kind })),
         })
+    }
+
+    /// Compiles a transformer (not `val()`) and gives the type of its result. Type errors
+    /// name the transformer's column.
+    fn transformer(
+        &mut self,
+        o: &Operand,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<(XExpr, XType), FilterError> {
+        let Operand::Transformer {
+            name,
+            pos,
+            args,
+            arg,
+        } = o
+        else {
+            unreachable!("called on transformers only")
+        };
+        let pos = *pos;
+        if name == "getopt" {
+            return Err(self.err(
+                origin,
+                ErrorKind::Unsupported,
+                pos,
+                "the field transformer 'getopt()' is not supported: its results changed between \
+                 recent libsinsp versions (options after the first non-option, unknown options, \
+                 a missing option argument, the [opt] selector), so there is no settled behaviour \
+                 to reproduce",
+            ));
+        }
+        if arg.is_some() {
+            return Err(self.err(
+                origin,
+                ErrorKind::Syntax,
+                pos,
+                format!("transformer '{name}' does not support field arguments"),
+            ));
+        }
+        let string = XType {
+            ty: FieldType::String,
+            is_list: false,
+        };
+        match name.as_str() {
+            "tolower" | "toupper" | "b64" | "basename" | "len" => {
+                let [a] = args.as_slice() else {
+                    return Err(self.err(
+                        origin,
+                        ErrorKind::Syntax,
+                        pos,
+                        format!("{name}() takes exactly one argument"),
+                    ));
+                };
+                let a = self.arg(a, origin)?;
+                let (ty, is_list) = a.ty();
+                if name == "len" {
+                    // a list of any type (its size), or a string (its length)
+                    let e = match (&a, is_list, ty) {
+                        (Arg::Field { id, .. }, true, _) => XExpr::Count(*id),
+                        (_, true, _) | (_, false, FieldType::String) => {
+                            XExpr::Len(Box::new(self.string_input(a, name, pos, origin)?))
+                        }
+                        _ => return Err(self.type_error(&a, name, pos, origin)),
+                    };
+                    return Ok((
+                        e,
+                        XType {
+                            ty: FieldType::Uint64,
+                            is_list: false,
+                        },
+                    ));
+                }
+                if ty != FieldType::String {
+                    return Err(self.type_error(&a, name, pos, origin));
+                }
+                let inner = Box::new(self.string_input(a, name, pos, origin)?);
+                let e = match name.as_str() {
+                    "tolower" => XExpr::Lower(inner),
+                    "toupper" => XExpr::Upper(inner),
+                    "b64" => XExpr::B64(inner),
+                    _ => XExpr::Basename(inner),
+                };
+                // the type (and list-ness) of the input is kept
+                Ok((e, XType { ty, is_list }))
+            }
+            "concat" => {
+                if args.len() < 2 {
+                    return Err(self.err(
+                        origin,
+                        ErrorKind::Syntax,
+                        pos,
+                        "concat() requires at least 2 arguments",
+                    ));
+                }
+                let mut parts = Vec::with_capacity(args.len());
+                for a in args {
+                    let a = self.arg(a, origin)?;
+                    if a.ty() != (FieldType::String, false) {
+                        return Err(self.err(
+                            origin,
+                            ErrorKind::Operator,
+                            a.pos(),
+                            format!("concat() arguments must be strings, not {}", a.describe()),
+                        ));
+                    }
+                    parts.push(self.string_input(a, name, pos, origin)?);
+                }
+                Ok((XExpr::Concat(parts.into()), string))
+            }
+            "join" => {
+                let [sep, list] = args.as_slice() else {
+                    return Err(self.err(
+                        origin,
+                        ErrorKind::Syntax,
+                        pos,
+                        "join() requires exactly 2 arguments: separator and list",
+                    ));
+                };
+                let sep = self.arg(sep, origin)?;
+                match sep.ty() {
+                    (_, true) => {
+                        return Err(self.err(
+                            origin,
+                            ErrorKind::Operator,
+                            sep.pos(),
+                            format!(
+                                "join() first argument (separator) must be a single value, not {}",
+                                sep.describe()
+                            ),
+                        ))
+                    }
+                    // libsinsp takes any separator's raw bytes; only strings read as text
+                    (FieldType::String, false) => {}
+                    _ => {
+                        return Err(self.err(
+                            origin,
+                            ErrorKind::Operator,
+                            sep.pos(),
+                            format!("join() separator must be a string, not {}", sep.describe()),
+                        ))
+                    }
+                }
+                let sep = self.string_input(sep, name, pos, origin)?;
+                let list = self.arg(list, origin)?;
+                let list = match list {
+                    Arg::List { items, .. } => XExpr::List(
+                        items
+                            .into_iter()
+                            .map(|it| self.list_item(it, origin))
+                            .collect::<Result<Vec<_>, _>>()?
+                            .into(),
+                    ),
+                    a if a.ty() == (FieldType::String, true) => {
+                        self.string_input(a, name, pos, origin)?
+                    }
+                    a if a.ty().1 => {
+                        // libsinsp appends each value's raw bytes as a C string
+                        return Err(self.err(
+                            origin,
+                            ErrorKind::Operator,
+                            a.pos(),
+                            format!("join() joins lists of strings, not {}", a.describe()),
+                        ));
+                    }
+                    a => {
+                        return Err(self.err(
+                            origin,
+                            ErrorKind::Operator,
+                            a.pos(),
+                            format!(
+                                "join() second argument must be a list, not {}",
+                                a.describe()
+                            ),
+                        ))
+                    }
+                };
+                Ok((XExpr::Join(Box::new(sep), Box::new(list)), string))
+            }
+            "val" => Err(self.err(
+                origin,
+                ErrorKind::Syntax,
+                pos,
+                "val() takes a field and compares it as is; it cannot be nested in a transformer",
+            )),
+            _ => Err(self.err(
+                origin,
+                ErrorKind::Unsupported,
+                pos,
+                format!("unknown field transformer '{name}()'"),
+            )),
+        }
+    }
+
+    /// A transformer argument, compiled but not yet converted to what the transformer reads.
+    fn arg(
+        &mut self,
+        a: &TransformerArg,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<Arg, FilterError> {
+        Ok(match a {
+            TransformerArg::Operand(Operand::Field(f)) => {
+                let r = self.field(f, origin)?;
+                Arg::Field {
+                    id: r.id,
+                    ty: r.ty,
+                    is_list: r.is_list,
+                    print: r.print,
+                    name: f.to_string(),
+                    pos: f.pos,
+                }
+            }
+            TransformerArg::Operand(o) => {
+                let (expr, t) = self.transformer(o, origin)?;
+                Arg::X {
+                    expr,
+                    t,
+                    name: o.to_string(),
+                    pos: operand_pos(o),
+                }
+            }
+            TransformerArg::Str(v) => Arg::Const(v.text.as_bytes().into(), v.pos),
+            TransformerArg::List { items, pos } => Arg::List {
+                items: items
+                    .iter()
+                    .map(|x| self.arg(x, origin))
+                    .collect::<Result<_, _>>()?,
+                pos: *pos,
+            },
+        })
+    }
+
+    /// A string (or list of strings) argument as a transformer input.
+    fn string_input(
+        &self,
+        a: Arg,
+        name: &str,
+        pos: Pos,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<XExpr, FilterError> {
+        match a {
+            Arg::Field {
+                id,
+                ty: FieldType::String,
+                ..
+            } => Ok(XExpr::Field(id)),
+            Arg::X { expr, t, .. } if t.ty == FieldType::String || t.is_list => Ok(expr),
+            Arg::Const(s, _) => Ok(XExpr::Const(s)),
+            a => Err(self.type_error(&a, name, pos, origin)),
+        }
+    }
+
+    /// An item of a transformer list (libsinsp's `list_check`): strings as they are, numbers
+    /// as text (`rawnum_check`), string lists flattened.
+    fn list_item(&self, a: Arg, origin: &Option<Arc<Origin>>) -> Result<XExpr, FilterError> {
+        match a {
+            Arg::Field {
+                id,
+                ty: FieldType::String,
+                ..
+            } => Ok(XExpr::Field(id)),
+            Arg::Field {
+                id,
+                ty: FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime,
+                is_list: false,
+                print,
+                ..
+            } => Ok(XExpr::NumText(id, print)),
+            Arg::X { expr, t, .. } if t.ty == FieldType::String => Ok(expr),
+            Arg::Const(s, _) => Ok(XExpr::Const(s)),
+            // libsinsp renders only the first value of a numeric list, and passes the raw bytes
+            // of booleans, addresses and len() results: not reproduced
+            a => Err(self.err(
+                origin,
+                ErrorKind::Operator,
+                a.pos(),
+                format!(
+                    "a transformer list takes strings, numbers and constants, not {}",
+                    a.describe()
+                ),
+            )),
+        }
+    }
+
+    fn type_error(
+        &self,
+        a: &Arg,
+        name: &str,
+        pos: Pos,
+        origin: &Option<Arc<Origin>>,
+    ) -> FilterError {
+        let takes = match name {
+            "len" => "strings and lists",
+            _ => "strings and lists of strings",
+        };
+        self.err(
+            origin,
+            ErrorKind::Operator,
+            pos,
+            format!(
+                "can't apply the '{name}' transformer to {}: {name}() takes {takes}",
+                a.describe()
+            ),
+        )
     }
 
     fn num(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<u64, FilterError> {

@@ -88,13 +88,13 @@ pub enum ErrorKind {
     Cycle,
     /// The field resolver refused the field (unknown field, bad argument...).
     Field,
-    /// The operator cannot be applied to the field's type.
+    /// The operator (or a transformer) cannot be applied to the field's type.
     Operator,
     /// A constant cannot be read as the field's type (bad number, address, boolean...).
     Value,
     /// A regex that does not compile or uses syntax RE2's POSIX mode refuses.
     Regex,
-    /// Something the grammar accepts but this crate does not implement (most field transformers).
+    /// Something the grammar accepts but this crate does not implement (`getopt()`).
     Unsupported,
 }
 

@@ -16,6 +16,13 @@
 //!   resolved, then shorter prefixes until the resolver accepts one.
 //! * `%` at the end is an error ("formatting cannot end with a %"), so are `%(evt.num)` and
 //!   `%%evt.num` ("invalid formatting token"), and unknown fields (`%dummy.nope`).
+//! * Transformers, as in conditions (current libsinsp's `set_format` parses a field or a
+//!   transformer; sysdig 0.29.3 has none): `%toupper(proc.name)`, nested, with a width
+//!   (`%2toupper(...)`); no blank before the `(`, and the token ends at the closing `)`.
+//!   Text output prints the transformed value (none, e.g. invalid base64: `<NA>` or no line).
+//!   JSON output and [`OutputFormat::json_fields`] hold the plain fields inside instead, not
+//!   the transformed value: libsinsp's default (`set_resolve_transformed_fields(false)`), which
+//!   Falco keeps for `output_fields`. `%val(...)` is refused.
 //!
 //! Text rendering (`rawval_to_string` with the plugin fields' `PF_DEC`): numbers in decimal
 //! (zero-padded to 9 digits for [`PrintFormat::PaddedDec9`]), reltime/abstime as their
@@ -38,14 +45,35 @@ use std::net::IpAddr;
 
 use plugin_host::ValueRef;
 
-use crate::compile::{FieldResolver, PrintFormat, RequiredField, ResolvedField};
+use crate::ast::Operand;
+use crate::compile::{
+    compile_transformer, CompiledTransformer, FieldResolver, PrintFormat, RequiredField,
+    ResolvedField,
+};
 use crate::error::{ErrorKind, FilterError, Pos};
+use crate::parser::parse_transformer_at;
+use crate::transform::{cstr, XVal};
 use crate::values::{FieldValue, FieldValues};
 
 #[derive(Clone, Debug)]
 enum Token {
     Text(String),
     Field(FieldToken),
+    Transformed(XToken),
+}
+
+/// `%tolower(proc.name)`: a transformer and the plain fields it reads.
+#[derive(Clone, Debug)]
+struct XToken {
+    /// libsinsp's text of the transformer (`toupper(proc.name)`).
+    key: String,
+    expr: CompiledTransformer,
+    /// 0: no width.
+    width: usize,
+    /// The fields inside, in order: JSON output and `json_fields` list these, not the
+    /// transformed value (libsinsp's default, `set_resolve_transformed_fields(false)`, which
+    /// Falco keeps).
+    inner: Vec<FieldToken>,
 }
 
 #[derive(Clone, Debug)]
@@ -89,6 +117,28 @@ fn field_shape_len(b: &[u8]) -> usize {
         n += 1 + m;
     }
     n
+}
+
+/// Records `field` (`name[arg]`) and its JSON substitute in `fields`, once.
+fn add_required(
+    fields: &mut Vec<RequiredField>,
+    name: &str,
+    arg: Option<&str>,
+    field: &ResolvedField,
+) {
+    for (id, ty, is_list) in std::iter::once((field.id, field.ty, field.is_list))
+        .chain(field.json_as.map(|j| (j.id, j.ty, j.is_list)))
+    {
+        if !fields.iter().any(|x| x.id == id) {
+            fields.push(RequiredField {
+                id,
+                name: name.to_string(),
+                arg: arg.map(str::to_string),
+                ty,
+                is_list,
+            });
+        }
+    }
 }
 
 impl OutputFormat {
@@ -153,6 +203,43 @@ impl OutputFormat {
                 }
             }
             let name_start = i;
+            // a transformer: `%tolower(proc.name)`, `%2toupper(basename(fd.name))`
+            if let Some(parsed) = parse_transformer_at(fmt, i, source_name) {
+                let (op, end) = parsed?;
+                let expr = compile_transformer(&op, resolver, source_name)?;
+                let mut inner = Vec::new();
+                let mut failed = None;
+                op.for_each_field(&mut |f| {
+                    if failed.is_some() {
+                        return;
+                    }
+                    match resolver.resolve(&f.name, f.arg.as_deref(), f.pos) {
+                        Ok(field) => {
+                            add_required(&mut fields, &f.name, f.arg.as_deref(), &field);
+                            inner.push(FieldToken {
+                                key: Operand::Field(f.clone()).libsinsp_string(),
+                                field,
+                                width: 0,
+                            })
+                        }
+                        Err(m) => {
+                            failed = Some(FilterError::new(ErrorKind::Field, source_name, f.pos, m))
+                        }
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                tokens.push(Token::Transformed(XToken {
+                    key: op.libsinsp_string(),
+                    expr,
+                    width,
+                    inner,
+                }));
+                i = end;
+                text_start = i;
+                continue;
+            }
             let full = field_shape_len(&b[i..]);
             if full == 0 {
                 let tok: String = fmt[i..].chars().take(20).collect();
@@ -213,19 +300,7 @@ impl OutputFormat {
                 None => name.to_string(),
             };
             i += len + arg.map_or(0, |a| a.len() + 2);
-            for (id, ty, is_list) in std::iter::once((field.id, field.ty, field.is_list))
-                .chain(field.json_as.map(|j| (j.id, j.ty, j.is_list)))
-            {
-                if !fields.iter().any(|f| f.id == id) {
-                    fields.push(RequiredField {
-                        id,
-                        name: name.to_string(),
-                        arg: arg.map(str::to_string),
-                        ty,
-                        is_list,
-                    });
-                }
-            }
+            add_required(&mut fields, name, arg, &field);
             tokens.push(Token::Field(FieldToken { key, field, width }));
             text_start = i;
         }
@@ -249,10 +324,12 @@ impl OutputFormat {
         self.require_all
     }
 
-    /// The field keys as written (`name` or `name[arg]`), in order, duplicates included.
+    /// The field keys as written (`name` or `name[arg]`; a transformer as libsinsp writes it,
+    /// `toupper(proc.name)`), in order, duplicates included.
     pub fn field_keys(&self) -> impl Iterator<Item = &str> {
         self.tokens.iter().filter_map(|t| match t {
             Token::Field(f) => Some(f.key.as_str()),
+            Token::Transformed(x) => Some(x.key.as_str()),
             Token::Text(_) => None,
         })
     }
@@ -279,6 +356,20 @@ impl OutputFormat {
                         apply_width(out, start, f.width);
                     }
                 }
+                Token::Transformed(x) => {
+                    let start = out.len();
+                    match x.expr.eval(values) {
+                        Some(v) => render_xval(&v, out),
+                        None if self.require_all => {
+                            out.truncate(mark);
+                            return false;
+                        }
+                        None => out.push_str("<NA>"),
+                    }
+                    if x.width > 0 {
+                        apply_width(out, start, x.width);
+                    }
+                }
             }
         }
         true
@@ -297,8 +388,12 @@ impl OutputFormat {
         values: &dyn FieldValues,
     ) -> Option<Vec<(String, serde_json::Value)>> {
         let mut out: Vec<(String, serde_json::Value)> = Vec::new();
-        for t in &self.tokens {
-            let Token::Field(f) = t else { continue };
+        let plain = self.tokens.iter().flat_map(|t| match t {
+            Token::Field(f) => std::slice::from_ref(f),
+            Token::Transformed(x) => x.inner.as_slice(),
+            Token::Text(_) => &[],
+        });
+        for f in plain {
             let (id, print) = match f.field.json_as {
                 Some(j) => (j.id, PrintFormat::Dec),
                 None => (f.field.id, f.field.print),
@@ -400,6 +495,27 @@ pub fn render_text(v: &FieldValue, field: &ResolvedField, out: &mut String) {
                 if let Some(x) = v.get(i) {
                     render_value(x, field.print, out);
                 }
+            }
+            out.push(')');
+        }
+    }
+}
+
+/// Appends the text of a transformed value (`rawval_to_string` of the transformed type:
+/// strings up to their first NUL, numbers in decimal, lists as `(a,b)`).
+fn render_xval(v: &XVal, out: &mut String) {
+    match v {
+        XVal::Str(s) => out.push_str(&String::from_utf8_lossy(cstr(s))),
+        XVal::U64(n) => {
+            let _ = write!(out, "{n}");
+        }
+        XVal::Strs(l) => {
+            out.push('(');
+            for (i, s) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&String::from_utf8_lossy(cstr(s)));
             }
             out.push(')');
         }

@@ -35,6 +35,7 @@ pub mod format;
 pub mod glob;
 pub mod parser;
 pub mod re;
+mod transform;
 pub mod values;
 
 pub use ast::{Check, Expr, ExprKind, FieldRef, Modifier, Op, Operand, Origin, Rhs, Value};

@@ -29,7 +29,11 @@
 //!   `\'` only inside `'...'`, and `\ ` (backslash space), which libsinsp turns into a single
 //!   backslash for compatibility with old rules. Any other escape is an error.
 //! * `val(field)` and the transformers `tolower toupper b64 basename len join concat getopt`
-//!   are parsed (compilation supports `val()` only, see `compile.rs`).
+//!   are parsed (their semantics are in `compile.rs`). `val()` takes one field; the others
+//!   take a field or a nested transformer (not `val()`); `join`/`concat`/`getopt` take
+//!   several, comma-separated, and also quoted strings, numbers and transformer lists
+//!   `(a.b, "x", tolower(c.d))` (libsinsp's `FieldTransformerArg`/`TransformerList`).
+//!   `getopt(...)` may be followed by `[opt]`; other transformers take no `[arg]`.
 //! * The list modifiers `oneof`/`anyof`/`allof` may follow a string operator, then a list
 //!   (`proc.name startswith anyof (a, b)`); the word is a modifier only when a list (`(` or a
 //!   list name) follows it, so `x = anyof` still compares with the string "anyof".
@@ -98,6 +102,35 @@ pub fn parse_with(text: &str, opts: &ParseOptions) -> Result<Expr, FilterError> 
         ));
     }
     Ok(e)
+}
+
+/// The transformer that starts at byte `offset` of `text` (an output format token such as
+/// `%tolower(proc.name)`), and the offset just past it; `None` when no transformer name
+/// followed by `(` starts there. Errors name positions in the whole `text`.
+pub(crate) fn parse_transformer_at(
+    text: &str,
+    offset: usize,
+    source_name: &str,
+) -> Option<Result<(Operand, usize), FilterError>> {
+    let opts = ParseOptions {
+        source_name: source_name.to_string(),
+        ..Default::default()
+    };
+    let mut p = Parser {
+        src: text,
+        pos: Pos::at(text, offset),
+        prev_cr: offset > 0 && text.as_bytes().get(offset - 1) == Some(&b'\r'),
+        depth: 0,
+        opts: &opts,
+    };
+    let name = p.transformer_start()?;
+    if name == "val" {
+        return Some(Err(p.err(
+            ErrorKind::Syntax,
+            "val() only compares fields in conditions; output formats take fields and transformers",
+        )));
+    }
+    Some(p.parse_transformer(name).map(|o| (o, p.pos.offset)))
 }
 
 pub(crate) fn is_blank(b: u8) -> bool {
@@ -466,36 +499,42 @@ impl<'a> Parser<'a> {
         self.bump(n);
         let mut arg = None;
         if self.peek() == Some(b'[') {
-            self.bump(1);
-            let arg_pos = self.pos;
-            let a = if matches!(self.peek(), Some(b'"' | b'\'')) {
-                self.lex_quoted()?.text
-            } else {
-                let len = self
-                    .bytes()
-                    .iter()
-                    .take_while(|b| is_arg_bare_char(**b))
-                    .count();
-                if len == 0 {
-                    return Err(self.err_at(
-                        arg_pos,
-                        ErrorKind::Syntax,
-                        format!("expected an argument for field '{name}' after '[': a quoted string or a bare string"),
-                    ));
-                }
-                let s = self.rest()[..len].to_string();
-                self.bump(len);
-                s
-            };
-            if !self.eat("]") {
-                return Err(self.err(
-                    ErrorKind::Syntax,
-                    format!("expected ']' to close the argument of field '{name}'"),
-                ));
-            }
-            arg = Some(a);
+            arg = Some(self.parse_bracket_arg(&name)?);
         }
         Ok(FieldRef { name, arg, pos })
+    }
+
+    /// `[arg]` at the cursor (after the field or transformer `what`): a quoted string or
+    /// `[^ \b\t\n\r[\]"']+`.
+    fn parse_bracket_arg(&mut self, what: &str) -> PResult<String> {
+        self.bump(1);
+        let arg_pos = self.pos;
+        let a = if matches!(self.peek(), Some(b'"' | b'\'')) {
+            self.lex_quoted()?.text
+        } else {
+            let len = self
+                .bytes()
+                .iter()
+                .take_while(|b| is_arg_bare_char(**b))
+                .count();
+            if len == 0 {
+                return Err(self.err_at(
+                    arg_pos,
+                    ErrorKind::Syntax,
+                    format!("expected an argument for field '{what}' after '[': a quoted string or a bare string"),
+                ));
+            }
+            let s = self.rest()[..len].to_string();
+            self.bump(len);
+            s
+        };
+        if !self.eat("]") {
+            return Err(self.err(
+                ErrorKind::Syntax,
+                format!("expected ']' to close the argument of field '{what}'"),
+            ));
+        }
+        Ok(a)
     }
 
     /// `name(` was seen at the cursor: the whole transformer.
@@ -507,34 +546,7 @@ impl<'a> Parser<'a> {
         let mut args = Vec::new();
         let multi = matches!(name, "join" | "concat" | "getopt");
         loop {
-            let arg_pos = self.pos;
-            let n = self.field_name_len();
-            if n > 0 {
-                args.push(TransformerArg::Operand(Operand::Field(
-                    self.parse_field(n)?,
-                )));
-            } else if let Some(inner) = self
-                .transformer_start()
-                .filter(|t| *t != "val" && name != "val")
-            {
-                args.push(TransformerArg::Operand(self.parse_transformer(inner)?));
-            } else if multi && matches!(self.peek(), Some(b'"' | b'\'')) {
-                args.push(TransformerArg::Str(self.lex_quoted()?));
-            } else {
-                let what = if name == "val" {
-                    "a field".to_string()
-                } else {
-                    "a field or a nested transformer".to_string()
-                };
-                return Err(self.err_at(
-                    arg_pos,
-                    ErrorKind::Syntax,
-                    format!(
-                        "expected {what} inside '{name}(', found {}",
-                        self.describe_next()
-                    ),
-                ));
-            }
+            args.push(self.parse_transformer_arg(name, multi)?);
             self.skip_blank();
             if multi && self.eat(",") {
                 self.skip_blank();
@@ -551,12 +563,115 @@ impl<'a> Parser<'a> {
                 ),
             ));
         }
+        // `getopt(...)[t]` selects one option; libsinsp refuses an argument on the others
+        let mut arg = None;
+        if name == "getopt" && self.peek() == Some(b'[') {
+            arg = Some(self.parse_bracket_arg(name)?);
+        }
         self.leave();
         Ok(Operand::Transformer {
             name: name.to_string(),
             pos,
             args,
+            arg,
         })
+    }
+
+    /// One argument of `name(`: a field or a nested transformer; for `join`/`concat`/`getopt`
+    /// also a quoted string, a number or a transformer list `( ... )` (libsinsp's
+    /// `FieldTransformerArg`).
+    fn parse_transformer_arg(&mut self, name: &str, multi: bool) -> PResult<TransformerArg> {
+        let arg_pos = self.pos;
+        let n = self.field_name_len();
+        if n > 0 {
+            return Ok(TransformerArg::Operand(Operand::Field(
+                self.parse_field(n)?,
+            )));
+        }
+        if let Some(inner) = self
+            .transformer_start()
+            .filter(|t| *t != "val" && name != "val")
+        {
+            return Ok(TransformerArg::Operand(self.parse_transformer(inner)?));
+        }
+        if multi {
+            if matches!(self.peek(), Some(b'"' | b'\'')) {
+                return Ok(TransformerArg::Str(self.lex_quoted()?));
+            }
+            if let Some(v) = self.lex_number() {
+                return Ok(TransformerArg::Str(v));
+            }
+            if self.peek() == Some(b'(') {
+                return self.parse_transformer_list();
+            }
+        }
+        let what = if name == "val" {
+            "a field"
+        } else if multi {
+            "a field, a nested transformer, a quoted string, a number or a list '(...)'"
+        } else {
+            "a field or a nested transformer"
+        };
+        Err(self.err_at(
+            arg_pos,
+            ErrorKind::Syntax,
+            format!(
+                "expected {what} inside '{name}(', found {}",
+                self.describe_next()
+            ),
+        ))
+    }
+
+    /// `( item, ... )` at the cursor, items being fields, transformers, quoted strings or
+    /// numbers (libsinsp's `TransformerList`); may be empty.
+    fn parse_transformer_list(&mut self) -> PResult<TransformerArg> {
+        let pos = self.pos;
+        self.enter(pos)?;
+        self.bump(1);
+        self.skip_blank();
+        let mut items = Vec::new();
+        if !self.eat(")") {
+            loop {
+                self.skip_blank();
+                let at = self.pos;
+                let n = self.field_name_len();
+                let item = if n > 0 {
+                    TransformerArg::Operand(Operand::Field(self.parse_field(n)?))
+                } else if let Some(t) = self.transformer_start().filter(|t| *t != "val") {
+                    TransformerArg::Operand(self.parse_transformer(t)?)
+                } else if matches!(self.peek(), Some(b'"' | b'\'')) {
+                    TransformerArg::Str(self.lex_quoted()?)
+                } else if let Some(v) = self.lex_number() {
+                    TransformerArg::Str(v)
+                } else {
+                    return Err(self.err_at(
+                        at,
+                        ErrorKind::Syntax,
+                        format!(
+                            "expected a field, a transformer, a quoted string or a number in the transformer list, found {}",
+                            self.describe_next()
+                        ),
+                    ));
+                };
+                items.push(item);
+                self.skip_blank();
+                if self.eat(",") {
+                    continue;
+                }
+                if self.eat(")") {
+                    break;
+                }
+                return Err(self.err(
+                    ErrorKind::Syntax,
+                    format!(
+                        "expected ',' or ')' in the transformer list, found {}",
+                        self.describe_next()
+                    ),
+                ));
+            }
+        }
+        self.leave();
+        Ok(TransformerArg::List { items, pos })
     }
 
     fn lex_operator(&mut self) -> PResult<Option<Op>> {

@@ -1,5 +1,5 @@
 //! Output formats: parsing, text and JSON rendering of every type, `*`, `<NA>`, widths,
-//! longest-prefix field names, errors; the guide's rule output. Expected strings marked
+//! longest-prefix field names, transformers, errors; the guide's rule output. Expected strings marked
 //! "sysdig" are what Debian's sysdig 0.29.3 prints on fixtures/captures/dummy_c-sysdig.scap.
 
 mod common;
@@ -291,4 +291,113 @@ fn format_errors() {
         "rule 'r' output:2:3: filter_check called with nonexistent field nope.x"
     );
     assert_eq!(e.kind, ErrorKind::Field);
+}
+
+/// Current libsinsp formats accept transformers (falcosecurity/libs PR #1847 and the
+/// `sinsp_formatter_test` cases: "start %toupper(proc.name) end" → "start INIT end"). Text
+/// output prints the transformed value; the key/value maps (JSON, Falco's `output_fields`)
+/// hold the plain fields inside instead, libsinsp's default that Falco keeps.
+#[test]
+fn transformers() {
+    let mut v = OwnedValues::new();
+    v.set(STRVALUE, Some(s("init")))
+        .set(PATH, Some(s("/Test/Dir")))
+        .set(WORDS, Some(list(vec![s("A"), s("b")])))
+        .set(EVT_NUM, Some(u(1)))
+        .set(EVT_TIME, Some(s("13:53:31.726060287")))
+        .set(EVT_RAWTIME, Some(ExtractedValue::AbsTime(7)));
+    let text = |f: &str| fmt(f).to_text(&v);
+    let json = |f: &str| fmt(f).to_json(&v);
+    let cases: &[(&str, Option<&str>)] = &[
+        ("start %toupper(dummy.strvalue) end", Some("start INIT end")),
+        (
+            "start %tolower(toupper(dummy.strvalue)) end",
+            Some("start init end"),
+        ),
+        (
+            "start %toupper( tolower( dummy.strvalue ) ) end",
+            Some("start INIT end"),
+        ),
+        (
+            "start%toupper(dummy.strvalue)and%toupper(t.path)end",
+            Some("startINITand/TEST/DIRend"),
+        ),
+        ("start %2toupper(dummy.strvalue) end", Some("start IN end")),
+        (
+            "start %10toupper(dummy.strvalue) end",
+            Some("start INIT       end"),
+        ),
+        (
+            "%basename(t.path) %len(dummy.strvalue) %len(t.words)",
+            Some("Dir 4 2"),
+        ),
+        ("%tolower(t.words)", Some("(a,b)")),
+        (
+            "start %join(\"->\", (dummy.strvalue, t.path)) end",
+            Some("start init->/Test/Dir end"),
+        ),
+        (
+            "start %concat(dummy.strvalue, t.path) end",
+            Some("start init/Test/Dir end"),
+        ),
+        (
+            "start %toupper(concat(dummy.strvalue, t.path)) end",
+            Some("start INIT/TEST/DIR end"),
+        ),
+        (
+            "start %concat(toupper(dummy.strvalue), t.path) end",
+            Some("start INIT/Test/Dir end"),
+        ),
+        ("%join(\"-\", (dummy.strvalue, evt.num))", Some("init-1")),
+        // the token ends with the transformer; what follows is text
+        ("%tolower(dummy.strvalue)x", Some("initx")),
+        ("%toupper(dummy.strvalue)[abc]", Some("INIT[abc]")),
+        // no value (a missing field, invalid base64): the line is dropped, or <NA> with '*'
+        ("%toupper(t.str2) x", None),
+        ("*%toupper(t.str2) x", Some("<NA> x")),
+        ("%b64(t.path)", None),
+        ("*%5b64(t.path)|", Some("<NA> |")),
+    ];
+    for (f, want) in cases {
+        assert_eq!(text(f).as_deref(), *want, "{f:?}");
+    }
+    // JSON and the key/value maps: the plain fields inside, not the transformed values
+    assert_eq!(
+        json("start %toupper(dummy.strvalue) %evt.num end").unwrap(),
+        r#"{"dummy.strvalue":"init","evt.num":1}"#
+    );
+    assert_eq!(
+        json("%toupper(join(\"->\", (concat(dummy.strvalue, t.path), dummy.strvalue)))").unwrap(),
+        r#"{"dummy.strvalue":"init","t.path":"/Test/Dir"}"#
+    );
+    assert_eq!(json("%b64(t.path)").unwrap(), r#"{"t.path":"/Test/Dir"}"#);
+    assert_eq!(json("%toupper(t.str2)"), None);
+    assert_eq!(json("*%toupper(t.str2)").unwrap(), r#"{"t.str2":null}"#);
+    assert_eq!(json("%tolower(evt.time)").unwrap(), r#"{"evt.time":7}"#);
+    let f = fmt("%toupper(dummy.strvalue) %join(\",\", (t.path, evt.time)) %dummy.strvalue");
+    let ids: Vec<u32> = f.fields().iter().map(|f| f.id).collect();
+    assert_eq!(ids, vec![STRVALUE, PATH, EVT_TIME, EVT_RAWTIME]);
+    let keys: Vec<&str> = f.field_keys().collect();
+    assert_eq!(
+        keys,
+        vec![
+            "toupper(dummy.strvalue)",
+            "join(,,(t.path,evt.time))",
+            "dummy.strvalue"
+        ]
+    );
+    // errors name the column in the format
+    let errors: &[(&str, &str)] = &[
+        ("start %toupper(dummy.value) end", "output:1:8: can't apply the 'toupper' transformer to field 'dummy.value' of type uint64: toupper() takes strings and lists of strings"),
+        ("x %len(dummy.value)", "output:1:4: can't apply the 'len' transformer to field 'dummy.value' of type uint64: len() takes strings and lists"),
+        ("%toupper(dummy.nope)", "output:1:10: filter_check called with nonexistent field dummy.nope"),
+        ("%val(dummy.value)", "output:1:2: val() only compares fields in conditions; output formats take fields and transformers"),
+        ("%toupper(dummy.strvalue", "output:1:24: expected ')' to close 'toupper(', found the end of the filter"),
+        ("%toupper (dummy.strvalue)", "output:1:2: filter_check called with nonexistent field toupper"),
+        ("%concat(dummy.strvalue)", "output:1:2: concat() requires at least 2 arguments"),
+        ("%getopt(t.words, \"n\")", "output:1:2: the field transformer 'getopt()' is not supported: its results changed between recent libsinsp versions (options after the first non-option, unknown options, a missing option argument, the [opt] selector), so there is no settled behaviour to reproduce"),
+    ];
+    for (f, want) in errors {
+        assert_eq!(&fmt_err(f), want, "{f:?}");
+    }
 }

@@ -127,6 +127,22 @@ fn canonical_forms() {
             "concat(a.b, \"-\", c.d) = x-y",
             "concat(a.b, \"-\", c.d) = x-y",
         ),
+        // join/concat/getopt also take numbers and transformer lists
+        (
+            "join( '->' , ( a.b,1 , \"x y\",tolower(c.d) ) ) = z",
+            "join(\"->\", (a.b, 1, \"x y\", tolower(c.d))) = z",
+        ),
+        ("join(\",\", ()) exists", "join(\",\", ()) exists"),
+        ("concat(a.b, 0x1F, -2.5) = x", "concat(a.b, 0x1F, -2.5) = x"),
+        (
+            "toupper(join(\"-\", (concat(a.b, c.d), e.f))) = X",
+            "toupper(join(\"-\", (concat(a.b, c.d), e.f))) = X",
+        ),
+        (
+            "a.b = getopt((c.d, e.f), 'n:')[n]",
+            "a.b = getopt((c.d, e.f), \"n:\")[n]",
+        ),
+        ("a.b in len(c.d)", "a.b in len(c.d)"),
         // bare strings keep anything but blanks ( ) , = and quotes
         ("a.b = /usr/bin/x!<>", "a.b = /usr/bin/x!<>"),
         ("a.b = héllo", "a.b = héllo"),
@@ -246,6 +262,15 @@ fn errors_with_columns() {
         ("a.b = val(1)", "filter:1:11: expected a field inside 'val(', found '1)'"),
         ("a.b = val(tolower(c.d))", "filter:1:11: expected a field inside 'val(', found 'tolower(c.d))'"),
         ("val(a.b) = 1", "filter:1:1: val() is only allowed on the right-hand side of a comparison"),
+        ("tolower(a.b, c.d) = x", "filter:1:12: expected ')' to close 'tolower(', found ','"),
+        ("tolower(\"a\") = x", "filter:1:9: expected a field or a nested transformer inside 'tolower(', found '\"a\")'"),
+        ("tolower((a.b)) = x", "filter:1:9: expected a field or a nested transformer inside 'tolower(', found '(a.b))'"),
+        ("tolower(a.b)[x] = 1", "filter:1:13: expected an operator after 'tolower(a.b)', found '[x]' (operators: exists <= < >= > == = != glob iglob contains icontains bcontains startswith bstartswith endswith regex intersects in pmatch)"),
+        ("concat(a.b, val(c.d)) = x", "filter:1:13: expected a field, a nested transformer, a quoted string, a number or a list '(...)' inside 'concat(', found 'val(c.d))'"),
+        ("join(\",\", (a.b, (c.d))) = x", "filter:1:17: expected a field, a transformer, a quoted string or a number in the transformer list, found '(c.d)))'"),
+        ("join(\",\", (a.b c.d)) = x", "filter:1:16: expected ',' or ')' in the transformer list, found 'c.d))'"),
+        ("join(\",\", (a.b,)) = x", "filter:1:16: expected a field, a transformer, a quoted string or a number in the transformer list, found '))'"),
+        ("a.b = getopt((c.d), \"n\")[", "filter:1:26: expected an argument for field 'getopt' after '[': a quoted string or a bare string"),
         ("evt.num = 1 and\n  dummy.value =", "filter:2:16: expected a value after operator '=', found the end of the filter"),
         ("evt.num = 1 and\r\n  x.y ~ 2", "filter:2:7: expected an operator after 'x.y', found '~' (operators: exists <= < >= > == = != glob iglob contains icontains bcontains startswith bstartswith endswith regex intersects in pmatch)"),
     ];
