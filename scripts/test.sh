@@ -23,7 +23,7 @@ while read -r p f; do add "$p" "$f"; done < <(sed -nE 's/^test result: [a-zA-Z]+
 grep -q "^test result" "$logs/cargo.log" || add 0 1
 
 echo "== clippy (native/, warnings are errors)"
-if cargo clippy --manifest-path native/Cargo.toml --workspace --no-deps --release -- -D warnings >"$logs/clippy.log" 2>&1; then add 1 0; echo "ok   cargo clippy"; else add 0 1; echo "FAIL cargo clippy"; grep -E "^(error|warning)" -A6 "$logs/clippy.log" | head -40; fi
+if cargo clippy --manifest-path native/Cargo.toml --workspace --all-targets --no-deps --release -- -D warnings >"$logs/clippy.log" 2>&1; then add 1 0; echo "ok   cargo clippy"; else add 0 1; echo "FAIL cargo clippy"; grep -E "^(error|warning)" -A6 "$logs/clippy.log" | head -40; fi
 
 echo "== fixture plugin checks"
 for target in "-C fixtures/plugins check" "-C fixtures/plugins/go check" "-C fixtures/plugins/go test"; do
