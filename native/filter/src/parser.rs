@@ -339,40 +339,36 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_or(&mut self) -> PResult<Expr> {
-        self.skip_blank();
-        let pos = self.pos;
-        let mut children = vec![self.parse_and()?];
-        loop {
-            self.skip_blank();
-            if !self.eat_keyword("or")? {
-                break;
-            }
-            self.skip_blank();
-            children.push(self.parse_and()?);
-        }
-        Ok(if children.len() == 1 {
-            children.pop().unwrap()
-        } else {
-            Expr::new(ExprKind::Or(children), pos)
-        })
+        self.parse_chain("or", Self::parse_and, ExprKind::Or)
     }
 
     fn parse_and(&mut self) -> PResult<Expr> {
+        self.parse_chain("and", Self::parse_not, ExprKind::And)
+    }
+
+    /// `operand (keyword operand)*`: one `Or`/`And` node for the whole run (libsinsp's
+    /// n-ary AST), or the operand itself when there is no keyword.
+    fn parse_chain(
+        &mut self,
+        keyword: &str,
+        operand: fn(&mut Self) -> PResult<Expr>,
+        node: fn(Vec<Expr>) -> ExprKind,
+    ) -> PResult<Expr> {
         self.skip_blank();
         let pos = self.pos;
-        let mut children = vec![self.parse_not()?];
+        let mut children = vec![operand(self)?];
         loop {
             self.skip_blank();
-            if !self.eat_keyword("and")? {
+            if !self.eat_keyword(keyword)? {
                 break;
             }
             self.skip_blank();
-            children.push(self.parse_not()?);
+            children.push(operand(self)?);
         }
         Ok(if children.len() == 1 {
             children.pop().unwrap()
         } else {
-            Expr::new(ExprKind::And(children), pos)
+            Expr::new(node(children), pos)
         })
     }
 
