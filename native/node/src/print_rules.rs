@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use scap_engine::print::{PrintOptions, Printer as CorePrinter};
 use scap_engine::rules::{RulesOptions, RulesRunner as CoreRules};
 use scap_engine::EngineError;
@@ -37,44 +39,80 @@ fn bad_options(e: serde_json::Error) -> String {
     outcome::<()>(Err(ErrorJson::from(&EngineError::usage(format!("invalid options: {e}")))))
 }
 
-// ---- print --------------------------------------------------------------------------------
+// The engine's own error type, as the engine returns it (see native/engine/src/lib.rs).
+#[allow(clippy::result_large_err)]
+/// What print and rules have in common: started from options, stepped a batch at a time into
+/// output text (and, for rules, alert records), finished into a summary.
+pub trait OutputRun: Sized + Send + 'static {
+    type Options: DeserializeOwned + Clone + Send + 'static;
+    type Progress: Serialize;
+    type Summary: Serialize;
+    /// "print" or "rules", for messages.
+    const WHAT: &'static str;
+    fn start(options: Self::Options) -> std::result::Result<Self, EngineError>;
+    fn step(&mut self, text: &mut String, records: &mut String) -> std::result::Result<Self::Progress, EngineError>;
+    fn finish(self) -> Self::Summary;
+}
 
-#[napi]
-pub struct Printer {
-    run: Arc<Mutex<Run<CorePrinter, PrintOptions>>>,
+impl OutputRun for CorePrinter {
+    type Options = PrintOptions;
+    type Progress = scap_engine::print::PrintProgress;
+    type Summary = scap_engine::print::PrintProgress;
+    const WHAT: &'static str = "print";
+    fn start(options: PrintOptions) -> std::result::Result<Self, EngineError> {
+        CorePrinter::start(options)
+    }
+    fn step(&mut self, text: &mut String, _records: &mut String) -> std::result::Result<Self::Progress, EngineError> {
+        CorePrinter::step(self, text)
+    }
+    fn finish(self) -> Self::Summary {
+        CorePrinter::finish(self)
+    }
+}
+
+impl OutputRun for CoreRules {
+    type Options = RulesOptions;
+    type Progress = scap_engine::rules::RulesProgress;
+    type Summary = scap_engine::rules::RulesSummary;
+    const WHAT: &'static str = "rules";
+    fn start(options: RulesOptions) -> std::result::Result<Self, EngineError> {
+        CoreRules::start(options)
+    }
+    fn step(&mut self, text: &mut String, records: &mut String) -> std::result::Result<Self::Progress, EngineError> {
+        CoreRules::step(self, text, records)
+    }
+    fn finish(self) -> Self::Summary {
+        CoreRules::finish(self)
+    }
+}
+
+/// A run shared by a JS object and its pending steps; plugins load on the first step.
+pub struct SharedRun<R: OutputRun> {
+    run: Arc<Mutex<Run<R, R::Options>>>,
     options_error: Option<String>,
 }
 
-#[napi]
-impl Printer {
-    /// `options`: JSON of scap_engine::print::PrintOptions. Plugins load on the first step.
-    #[napi(constructor)]
-    pub fn new(options: String) -> Self {
-        match serde_json::from_str::<PrintOptions>(&options) {
-            Ok(o) => Printer { run: Arc::new(Mutex::new(Run::NotStarted(o))), options_error: None },
-            Err(e) => Printer { run: Arc::new(Mutex::new(Run::Finished)), options_error: Some(bad_options(e)) },
+impl<R: OutputRun> SharedRun<R> {
+    fn new(options: &str) -> Self {
+        match serde_json::from_str::<R::Options>(options) {
+            Ok(o) => SharedRun { run: Arc::new(Mutex::new(Run::NotStarted(o))), options_error: None },
+            Err(e) => SharedRun { run: Arc::new(Mutex::new(Run::Finished)), options_error: Some(bad_options(e)) },
         }
     }
 
-    #[napi(ts_return_type = "Promise<OutputChunk>")]
-    pub fn step(&self) -> AsyncTask<PrintStep> {
-        AsyncTask::new(PrintStep { run: self.run.clone(), options_error: self.options_error.clone(), finish: false })
-    }
-
-    /// Resolves to the final progress; releases the plugins.
-    #[napi(ts_return_type = "Promise<OutputChunk>")]
-    pub fn finish(&self) -> AsyncTask<PrintStep> {
-        AsyncTask::new(PrintStep { run: self.run.clone(), options_error: self.options_error.clone(), finish: true })
+    fn task(&self, finish: bool) -> AsyncTask<OutputStep<R>> {
+        AsyncTask::new(OutputStep { run: self.run.clone(), options_error: self.options_error.clone(), finish })
     }
 }
 
-pub struct PrintStep {
-    run: Arc<Mutex<Run<CorePrinter, PrintOptions>>>,
+/// One step (or the finish) of a print or rules run, on the thread pool.
+pub struct OutputStep<R: OutputRun> {
+    run: Arc<Mutex<Run<R, R::Options>>>,
     options_error: Option<String>,
     finish: bool,
 }
 
-impl Task for PrintStep {
+impl<R: OutputRun> Task for OutputStep<R> {
     type Output = OutputChunk;
     type JsValue = OutputChunk;
 
@@ -82,85 +120,9 @@ impl Task for PrintStep {
         if let Some(e) = &self.options_error {
             return Ok(chunk(e.clone()));
         }
-        let mut run = self.run.lock().map_err(|_| Error::from_reason("printer lock poisoned"))?;
+        let mut run = self.run.lock().map_err(|_| Error::from_reason(format!("{} run lock poisoned", R::WHAT)))?;
         if let Run::NotStarted(opts) = &*run {
-            match CorePrinter::start(opts.clone()) {
-                Ok(p) => *run = Run::Running(Box::new(p)),
-                Err(e) => {
-                    *run = Run::Finished;
-                    return Ok(chunk(outcome::<()>(Err((&e).into()))));
-                }
-            }
-        }
-        if self.finish {
-            return Ok(chunk(match std::mem::replace(&mut *run, Run::Finished) {
-                Run::Running(p) => outcome::<_>(Ok(p.finish())),
-                _ => outcome::<()>(Err(ErrorJson::from(&EngineError::usage("the print run is already finished")))),
-            }));
-        }
-        match &mut *run {
-            Run::Running(p) => {
-                let mut text = String::new();
-                let r = p.step(&mut text).map_err(|e| ErrorJson::from(&e));
-                Ok(OutputChunk { outcome: outcome(r), text, records: String::new() })
-            }
-            _ => Ok(chunk(outcome::<()>(Err(ErrorJson::from(&EngineError::usage("the print run is already finished")))))),
-        }
-    }
-
-    fn resolve(&mut self, _env: Env, out: OutputChunk) -> Result<OutputChunk> {
-        Ok(out)
-    }
-}
-
-// ---- rules --------------------------------------------------------------------------------
-
-#[napi]
-pub struct RulesRunner {
-    run: Arc<Mutex<Run<CoreRules, RulesOptions>>>,
-    options_error: Option<String>,
-}
-
-#[napi]
-impl RulesRunner {
-    /// `options`: JSON of scap_engine::rules::RulesOptions (rules already loaded and merged).
-    #[napi(constructor)]
-    pub fn new(options: String) -> Self {
-        match serde_json::from_str::<RulesOptions>(&options) {
-            Ok(o) => RulesRunner { run: Arc::new(Mutex::new(Run::NotStarted(o))), options_error: None },
-            Err(e) => RulesRunner { run: Arc::new(Mutex::new(Run::Finished)), options_error: Some(bad_options(e)) },
-        }
-    }
-
-    #[napi(ts_return_type = "Promise<OutputChunk>")]
-    pub fn step(&self) -> AsyncTask<RulesStep> {
-        AsyncTask::new(RulesStep { run: self.run.clone(), options_error: self.options_error.clone(), finish: false })
-    }
-
-    /// Resolves to the summary (alert counts by priority and by rule).
-    #[napi(ts_return_type = "Promise<OutputChunk>")]
-    pub fn finish(&self) -> AsyncTask<RulesStep> {
-        AsyncTask::new(RulesStep { run: self.run.clone(), options_error: self.options_error.clone(), finish: true })
-    }
-}
-
-pub struct RulesStep {
-    run: Arc<Mutex<Run<CoreRules, RulesOptions>>>,
-    options_error: Option<String>,
-    finish: bool,
-}
-
-impl Task for RulesStep {
-    type Output = OutputChunk;
-    type JsValue = OutputChunk;
-
-    fn compute(&mut self) -> Result<OutputChunk> {
-        if let Some(e) = &self.options_error {
-            return Ok(chunk(e.clone()));
-        }
-        let mut run = self.run.lock().map_err(|_| Error::from_reason("rules runner lock poisoned"))?;
-        if let Run::NotStarted(opts) = &*run {
-            match CoreRules::start(opts.clone()) {
+            match R::start(opts.clone()) {
                 Ok(r) => *run = Run::Running(Box::new(r)),
                 Err(e) => {
                     *run = Run::Finished;
@@ -168,10 +130,11 @@ impl Task for RulesStep {
                 }
             }
         }
+        let finished = || outcome::<()>(Err(ErrorJson::from(&EngineError::usage(format!("the {} run is already finished", R::WHAT)))));
         if self.finish {
             return Ok(chunk(match std::mem::replace(&mut *run, Run::Finished) {
                 Run::Running(r) => outcome::<_>(Ok(r.finish())),
-                _ => outcome::<()>(Err(ErrorJson::from(&EngineError::usage("the rules run is already finished")))),
+                _ => finished(),
             }));
         }
         match &mut *run {
@@ -180,11 +143,61 @@ impl Task for RulesStep {
                 let res = r.step(&mut text, &mut records).map_err(|e| ErrorJson::from(&e));
                 Ok(OutputChunk { outcome: outcome(res), text, records })
             }
-            _ => Ok(chunk(outcome::<()>(Err(ErrorJson::from(&EngineError::usage("the rules run is already finished")))))),
+            _ => Ok(chunk(finished())),
         }
     }
 
     fn resolve(&mut self, _env: Env, out: OutputChunk) -> Result<OutputChunk> {
         Ok(out)
+    }
+}
+
+// ---- print --------------------------------------------------------------------------------
+
+#[napi]
+pub struct Printer(SharedRun<CorePrinter>);
+
+#[napi]
+impl Printer {
+    /// `options`: JSON of scap_engine::print::PrintOptions. Plugins load on the first step.
+    #[napi(constructor)]
+    pub fn new(options: String) -> Self {
+        Printer(SharedRun::new(&options))
+    }
+
+    #[napi(ts_return_type = "Promise<OutputChunk>")]
+    pub fn step(&self) -> AsyncTask<OutputStep<CorePrinter>> {
+        self.0.task(false)
+    }
+
+    /// Resolves to the final progress; releases the plugins.
+    #[napi(ts_return_type = "Promise<OutputChunk>")]
+    pub fn finish(&self) -> AsyncTask<OutputStep<CorePrinter>> {
+        self.0.task(true)
+    }
+}
+
+// ---- rules --------------------------------------------------------------------------------
+
+#[napi]
+pub struct RulesRunner(SharedRun<CoreRules>);
+
+#[napi]
+impl RulesRunner {
+    /// `options`: JSON of scap_engine::rules::RulesOptions (rules already loaded and merged).
+    #[napi(constructor)]
+    pub fn new(options: String) -> Self {
+        RulesRunner(SharedRun::new(&options))
+    }
+
+    #[napi(ts_return_type = "Promise<OutputChunk>")]
+    pub fn step(&self) -> AsyncTask<OutputStep<CoreRules>> {
+        self.0.task(false)
+    }
+
+    /// Resolves to the summary (alert counts by priority and by rule).
+    #[napi(ts_return_type = "Promise<OutputChunk>")]
+    pub fn finish(&self) -> AsyncTask<OutputStep<CoreRules>> {
+        self.0.task(true)
     }
 }
