@@ -5,21 +5,30 @@
 //! framework's rules). An [`ExtractPlan`] prepares the requests once (C strings, parsed index
 //! arguments); [`PluginState::extract`] then drives the plugin the way its generation allows:
 //!
-//! * 3.x: one `extract_fields` call per event with every requested field, the
-//!   `ss_plugin_field_extract_input` sized for the plugin's minor (`value_offsets` from 3.11,
-//!   when the plan asks for offsets). Events whose type the plugin did not ask for
-//!   (`get_extract_event_types`, default: plugin events only) are never sent: all absent.
-//! * 1.x/2.x: one call per event with every field; only plugin events (322) are sent.
-//! * 0.2/0.3: one call per field (`num_fields = 1`, as libsinsp always did), `field_id` set,
-//!   the argument passed as text (`""` when there is none: libsinsp passed a C++ string).
-//! * seed/0.1: one call per field, looked up by name; `res_str` is released (`free()` /
+//! **Calling convention.** libsinsp asks for one field per `extract_fields` call
+//! (`num_fields = 1` in `plugin_filtercheck.cpp`, in every generation), in the order the
+//! filter, format or rule asks for them, and copies the result before the next call. So does
+//! this host by default ([`CallConvention::OneFieldPerCall`]): real SDKs depend on it (Go SDK
+//! 0.6–0.8 keeps one result buffer per field id, so two arguments of one field in one call
+//! share a value; the Rust SDK's arena reuses one field's bytes for the next one).
+//! [`CallConvention::AllFieldsPerCall`] (every field of the plan in one call per event, which
+//! the API allows) is an explicit opt-in, used to probe plugins for that dependency.
+//!
+//! * 3.x: the `ss_plugin_field_extract_input` is sized for the plugin's minor
+//!   (`value_offsets` from 3.11, when the plan asks for offsets). Events whose type the plugin
+//!   did not ask for (`get_extract_event_types`, default: plugin events only) are never sent:
+//!   all absent.
+//! * 1.x/2.x: only plugin events (322) are sent.
+//! * 0.2/0.3: always one field per call, `field_id` set, the argument passed as text (`""`
+//!   when there is none: libsinsp passed a C++ string).
+//! * seed/0.1: always one field per call, looked up by name; `res_str` is released (`free()` /
 //!   `plugin_free_mem`) after copying.
 //!
 //! Every value is copied out before the next call (plugin memory is valid only until then).
 //! `res_len == 0` or `field_present == false` is "absent". A call that does not return
-//! SUCCESS makes the cell an extraction error carrying the plugin's `get_last_error` text; when
-//! a call covering several fields fails, each field is asked again alone, so the failure lands
-//! on the field(s) that cause it, exactly as with the framework's one-field calls. Garbage
+//! SUCCESS makes the cell an extraction error carrying the plugin's `get_last_error` text
+//! (libsinsp shows no value; scaptool reports why); when an all-fields call fails, each field
+//! is asked again alone, so the failure lands on the field(s) that cause it. Garbage
 //! results (NULL pointers, a non-list field with several values, an address of 7 bytes, a bool
 //! of 7) are per-cell plugin faults, never a panic.
 //!
@@ -95,6 +104,18 @@ impl FieldRequest {
     }
 }
 
+/// How many fields one `extract_fields` call carries (1.x and later; older generations always
+/// take one).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CallConvention {
+    /// libsinsp's: one field per call, in plan order, each result copied before the next call.
+    #[default]
+    OneFieldPerCall,
+    /// Every field of the plan in one call per event (allowed by the API; libsinsp never does
+    /// it). Opt-in, for the batching probe.
+    AllFieldsPerCall,
+}
+
 #[derive(Debug)]
 struct PreparedField {
     field_id: u32,
@@ -117,6 +138,7 @@ pub struct ExtractPlan {
     plugin: usize,
     fields: Vec<PreparedField>,
     with_offsets: bool,
+    convention: CallConvention,
     batch_label: Vec<u8>,
 }
 
@@ -194,6 +216,7 @@ impl ExtractPlan {
             plugin: std::sync::Arc::as_ptr(&plugin.inner) as usize,
             fields,
             with_offsets: false,
+            convention: CallConvention::OneFieldPerCall,
             batch_label,
         })
     }
@@ -211,6 +234,16 @@ impl ExtractPlan {
     pub fn with_offsets(mut self, yes: bool) -> Self {
         self.with_offsets = yes;
         self
+    }
+
+    /// Chooses how many fields a call carries (default: libsinsp's one per call).
+    pub fn with_convention(mut self, convention: CallConvention) -> Self {
+        self.convention = convention;
+        self
+    }
+
+    pub fn convention(&self) -> CallConvention {
+        self.convention
     }
 
     pub fn len(&self) -> usize {
@@ -421,22 +454,32 @@ impl PluginState {
         }
     }
 
-    /// Extracts every field of event `ei` through `calls`: all fields in one call; when it
-    /// fails, each field is asked again alone, so the failure lands on the field(s) that cause
-    /// it, exactly as with the framework's one-field calls.
-    fn all_then_each(&self, plan: &ExtractPlan, ei: usize, results: &mut ExtractResults, calls: &mut impl FieldCalls) {
+    /// Extracts every field of event `ei` through `calls`, by the plan's convention: one field
+    /// per call (libsinsp), or all in one call and, when that fails, each field again alone so
+    /// the failure lands on the field(s) that cause it.
+    fn extract_event(
+        &self,
+        plan: &ExtractPlan,
+        ei: usize,
+        results: &mut ExtractResults,
+        calls: &mut impl FieldCalls,
+        scope: &crash::Scope,
+    ) {
         let n_fields = plan.fields.len();
-        let mut code = calls.call(0, n_fields);
-        if self.generation().rc(code) == Rc::Success {
-            for (j, pf) in plan.fields.iter().enumerate() {
-                calls.store(results, ei * n_fields + j, pf, j, j);
+        if plan.convention == CallConvention::AllFieldsPerCall && n_fields > 1 {
+            scope.set_field(&plan.batch_label);
+            let code = calls.call(0, n_fields);
+            if self.generation().rc(code) == Rc::Success {
+                for (j, pf) in plan.fields.iter().enumerate() {
+                    calls.store(results, ei * n_fields + j, pf, j, j);
+                }
+                return;
             }
-            return;
         }
         for (j, pf) in plan.fields.iter().enumerate() {
-            if n_fields > 1 {
-                code = calls.call(j, 1);
-            }
+            // the crash record names the field in the call
+            scope.set_field(pf.label.as_bytes());
+            let code = calls.call(j, 1);
             let cell = ei * n_fields + j;
             if self.generation().rc(code) == Rc::Success {
                 calls.store(results, cell, pf, j, 0);
@@ -502,7 +545,6 @@ impl PluginState {
             with_offsets: plan.with_offsets,
             offsets: ValueOffsets::NONE,
         };
-        scope.set_field(&plan.batch_label);
         for (ei, evt) in events.iter().enumerate() {
             let Some(view) = Self::view_or_invalid(evt, ei, n_fields, results) else {
                 continue;
@@ -513,7 +555,7 @@ impl PluginState {
             scope.set_event(evt.num);
             calls.ev.evt = view.bytes.as_ptr() as *const EventHeader;
             calls.ev.evtnum = evt.num;
-            self.all_then_each(plan, ei, results, &mut calls);
+            self.extract_event(plan, ei, results, &mut calls, scope);
         }
     }
 
@@ -548,10 +590,9 @@ impl PluginState {
             ev: EventV0::new(0, &[], 0),
             fields,
         };
-        scope.set_field(&plan.batch_label);
         Self::each_legacy_event(events, n_fields, results, scope, |ei, ev, results| {
             calls.ev = *ev;
-            self.all_then_each(plan, ei, results, &mut calls);
+            self.extract_event(plan, ei, results, &mut calls, scope);
         });
     }
 

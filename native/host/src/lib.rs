@@ -58,7 +58,7 @@ pub mod version;
 pub use capabilities::Capabilities;
 pub use error::{ErrorKind, HostError};
 pub use events::{EventBatch, EventRef, EventView};
-pub use extract::{ExtractPlan, FieldRequest};
+pub use extract::{CallConvention, ExtractPlan, FieldRequest};
 pub use fields::{FieldArg, FieldInfo, FieldType};
 pub use generation::Generation;
 pub use info::{InitSchema, OpenParam, PluginInfo};

@@ -4,11 +4,16 @@
 mod common;
 
 use common::*;
-use plugin_host::{ExtractPlan, ExtractedValue, Generation};
+use plugin_host::{CallConvention, ExtractPlan, ExtractedValue, Generation};
 
 const CONFIG: &str = r#"{"jitter": 10, "seed": 42}"#;
 
+/// The Go dummy's sample generator is per library, not per state: tests that read samples of
+/// one library take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn drive(file: &str, generation: Generation, required: &str, name: &str) {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let plugin = load_go(file);
     let info = plugin.info();
     assert_eq!(info.generation, generation, "{file}");
@@ -117,5 +122,36 @@ fn go_maxsample_depends_on_history() {
             last,
             "reverse order: every event reports the last sample"
         );
+    }
+}
+
+/// plugin-sdk-go 0.6–0.8 keeps one request/result buffer per field id: two arguments of one
+/// field in one `extract_fields` call share the last one's value. libsinsp asks for one field
+/// per call, and so does the host by default; the all-fields convention shows the SDK's bug.
+#[test]
+fn go_sdk_needs_one_field_per_call() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    for file in ["libdummy.so", "libdummy_sdk06.so"] {
+        let p = load_go(file);
+        let mut s = p.init(CONFIG).unwrap();
+        s.open(r#"{"maxEvents": 20}"#).unwrap();
+        let b = drain(&mut s, 100);
+        let got = samples(&b, 3);
+        let names = ["dummy.divisible[3]", "dummy.divisible[2]", "dummy.divisible[5]"];
+        let divisors = [3, 2, 5];
+        let plan = ExtractPlan::parse(&p, &names).unwrap();
+        assert_eq!(plan.convention(), CallConvention::OneFieldPerCall);
+        let r = extract_dummy(&mut s, &plan, &b.event_refs(1));
+        for (i, v) in got.iter().enumerate() {
+            for (j, d) in divisors.iter().enumerate() {
+                assert_eq!(r.get(i, j).value(), Some(ExtractedValue::U64((v % d == 0) as u64)), "{file} {v} {}", names[j]);
+            }
+        }
+        let batched = ExtractPlan::parse(&p, &names).unwrap().with_convention(CallConvention::AllFieldsPerCall);
+        let r = extract_dummy(&mut s, &batched, &b.event_refs(1));
+        let shared = (0..got.len()).filter(|&i| r.get(i, 0).value() == r.get(i, 2).value()).count();
+        assert_eq!(shared, got.len(), "{file}: with all fields in one call, every argument gets the last one's value");
+        let wrong = got.iter().enumerate().filter(|(i, v)| r.get(*i, 0).value() != Some(ExtractedValue::U64((*v % 3 == 0) as u64))).count();
+        assert!(wrong > 0, "{file}: the SDK bug should show on 20 samples");
     }
 }
