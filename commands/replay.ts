@@ -4,7 +4,7 @@ import {writeFileSync} from 'node:fs'
 import {Args, Flags} from '@oclif/core'
 
 import {replay} from '../src/engine/run.js'
-import type {ReplayResult} from '../src/engine/replay.js'
+import {BATCHING_EXPLANATION, type ReplayResult} from '../src/engine/replay.js'
 import {UsageError} from '../src/errors.js'
 import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
@@ -21,6 +21,11 @@ export default class Replay extends ScaptoolCommand {
 golden file written by 'record' (<capture>.golden by default). Then extracts again in reverse
 order and in a shuffled order (seed printed), each with a fresh plugin state, and reports fields
 whose value depends on what the plugin saw before (the guide's max_sample anti-pattern).
+
+Every pass asks for one field per extract_fields call, as libsinsp does. The batching probe
+extracts once more with all of an event's fields in one call (allowed by the API, not done by
+libsinsp today) and reports plugins whose values then change: a warning, or a failure with
+--strict-batching (--no-batching-probe skips it).
 
 When a replaying plugin has another version than the recorded one, the differences are
 classified (fields added, removed, changed; values changed) and the version bump is judged by
@@ -48,7 +53,8 @@ satisfy required_plugin_versions (same major, at least the version) is a usage e
 EXIT CODES
   0  every field matches the live run, no field depends on history, every version bump is honest
      (--rules: the rules ran, and the alerts match --expect-alerts if given)
-  1  mismatches, history-dependent fields, or a dishonest version bump (details printed)
+  1  mismatches, history-dependent fields, a dishonest version bump, or (--strict-batching)
+     values that change when several fields are requested in one call (details printed)
      (--rules: alerts differ from --expect-alerts)
   2  usage error (--rules: a rule, macro or list that does not load or compile, an unmet
      required_plugin_versions)
@@ -81,6 +87,8 @@ ${EXIT_CODES_HELP.split('\n')[0]} are shared by every command.`
     'no-reverse': Flags.boolean({description: 'Skip the reverse-order pass'}),
     'shuffle-seed': Flags.integer({description: 'Seed of the shuffled-order pass (default: random, printed)'}),
     'no-shuffle': Flags.boolean({description: 'Skip the shuffled-order pass'}),
+    'no-batching-probe': Flags.boolean({description: 'Skip the batching probe (all fields of an event in one extract_fields call)'}),
+    'strict-batching': Flags.boolean({description: 'Fail when values change with all fields in one call (default: a warning)', exclusive: ['no-batching-probe']}),
     details: Flags.integer({default: 20, min: 0, description: 'Mismatches shown in detail (the rest are counted per field)'}),
     junit: Flags.string({description: 'Also write a JUnit XML report here (for CI dashboards)', helpValue: 'FILE'}),
     threads: Flags.integer({default: 0, min: 0, description: 'Extraction threads when the plugins allow concurrent states (0: one per core)'}),
@@ -106,6 +114,8 @@ ${EXIT_CODES_HELP.split('\n')[0]} are shared by every command.`
           fields: flags.field,
           reverse: !flags['no-reverse'],
           shuffleSeed: seed,
+          batchingProbe: !flags['no-batching-probe'],
+          strictBatching: flags['strict-batching'],
           maxDetails: flags.details,
           threads: flags.threads,
           window: flags.window,
@@ -128,10 +138,11 @@ function render(r: ReplayResult): string {
   lines.push(r.golden ? `golden   ${r.golden} (recorded with ${recorded})` : r.updated ? `golden   written: ${r.updated}` : 'golden   none: nothing to compare (use --update to write one)')
   const orders = ['forward', r.reverse ? 'reverse' : '', r.shuffleSeed !== null ? `shuffled (seed ${r.shuffleSeed})` : ''].filter(Boolean)
   lines.push(`orders   ${orders.join(', ')}; ${r.threads} thread${r.threads === 1 ? '' : 's'}; ${(r.progress.elapsedMs / 1000).toFixed(2)} s`)
-  const rows = [['column', 'plugin', 'compared', 'mismatches', 'history', 'values/absent/errors/n.a.']]
+  const rows = [['column', 'plugin', 'compared', 'mismatches', 'history', 'batching', 'values/absent/errors/n.a.']]
   for (const c of r.columns) {
     const history = c.reverseDifferences + c.shuffleDifferences > 0 ? `reverse ${c.reverseDifferences}, shuffle ${c.shuffleDifferences}` : '-'
-    rows.push([c.column, c.plugin ?? '(none)', r.golden ? thousands(c.compared) : '-', r.golden ? thousands(c.mismatches) : '-', history, `${c.values}/${c.absent}/${c.errors}/${c.notApplicable}`])
+    const probed = c.plugin !== null && r.batchingProbed.includes(c.plugin)
+    rows.push([c.column, c.plugin ?? '(none)', r.golden ? thousands(c.compared) : '-', r.golden ? thousands(c.mismatches) : '-', history, probed ? thousands(c.batchingDifferences) : '-', `${c.values}/${c.absent}/${c.errors}/${c.notApplicable}`])
   }
   lines.push(table(rows))
   if (r.mismatches.length > 0) {
@@ -142,6 +153,13 @@ function render(r: ReplayResult): string {
   if (r.historyDependent.length > 0) {
     lines.push(`history-dependent fields: ${r.historyDependent.join(', ')} (values depend on the events extracted before)`)
     for (const d of r.orderDifferences.slice(0, 10)) lines.push(`  evt.num ${d.evtnum} ${d.column}: ${d.forward} in capture order, ${d.other} in ${d.order} order`)
+  }
+  if (r.batching.length > 0) {
+    lines.push(`batching ${r.strictBatching ? 'FAILURE' : 'warning'}: ${BATCHING_EXPLANATION}`)
+    for (const b of r.batching) lines.push(`  ${b.plugin}: ${b.columns.join(', ')} (${thousands(b.differences)} value${b.differences === 1 ? '' : 's'})`)
+    for (const d of r.batchingDifferences.slice(0, 10)) lines.push(`  evt.num ${d.evtnum} ${d.column}: ${d.oneField} with one field per call, ${d.allFields} with all fields in one call`)
+  } else if (r.batchingProbed.length > 0) {
+    lines.push(`batching probe: no change with all fields in one call (${r.batchingProbed.join(', ')})`)
   }
   for (const u of r.upgrades) lines.push(`upgrade  ${u.plugin}: ${u.explanation} → ${u.honest ? 'honest' : 'DISHONEST'}`)
   lines.push(r.passed ? 'PASS' : `FAIL\n${r.failures.map((f) => `  - ${f}`).join('\n')}`)

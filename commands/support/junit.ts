@@ -1,5 +1,6 @@
-// JUnit XML for CI dashboards: one test case per replayed column and per upgrade verdict.
-import type {ReplayResult} from '../../src/engine/replay.js'
+// JUnit XML for CI dashboards: one test case per replayed column, per plugin the batching
+// probe ran on, and per upgrade verdict.
+import {BATCHING_EXPLANATION, type ReplayResult} from '../../src/engine/replay.js'
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
@@ -27,6 +28,23 @@ export function replayJunit(r: ReplayResult): string {
       cases.push(`    <testcase classname="${classname}" name="${esc(name)}"/>`)
     }
   }
+  for (const plugin of r.batchingProbed) {
+    const name = `${plugin} gives the same values with all fields in one extract_fields call`
+    const finding = r.batching.find((b) => b.plugin === plugin)
+    if (!finding) {
+      cases.push(`    <testcase classname="scaptool.batching" name="${esc(name)}"/>`)
+      continue
+    }
+    const examples = r.batchingDifferences.filter((d) => finding.columns.includes(d.column)).slice(0, 5)
+    const detail = `${BATCHING_EXPLANATION}: ${finding.columns.join(', ')} (${finding.differences} values); ${examples.map((d) => `evt.num ${d.evtnum} ${d.column}: ${d.oneField} one field per call, ${d.allFields} all in one call`).join('; ')}`
+    if (r.strictBatching) {
+      failures++
+      cases.push(`    <testcase classname="scaptool.batching" name="${esc(name)}"><failure message="${esc(BATCHING_EXPLANATION)}">${esc(detail)}</failure></testcase>`)
+    } else {
+      // a warning: the case passes, the finding is in its output
+      cases.push(`    <testcase classname="scaptool.batching" name="${esc(name)}"><system-out>${esc(`warning: ${detail}`)}</system-out></testcase>`)
+    }
+  }
   for (const u of r.upgrades) {
     const name = `${u.plugin} ${u.recordedVersion} → ${u.replayedVersion} version bump is honest`
     if (u.honest) cases.push(`    <testcase classname="scaptool.semver" name="${esc(name)}"/>`)
@@ -37,8 +55,8 @@ export function replayJunit(r: ReplayResult): string {
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="scaptool replay" tests="${cases.length}" failures="${failures}" time="${seconds}">`,
-    `  <testsuite name="${esc(r.capture)}" tests="${cases.length}" failures="${failures}" time="${seconds}">`,
+    `<testsuites name="scaptool replay" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}">`,
+    `  <testsuite name="${esc(r.capture)}" tests="${cases.length}" failures="${failures}" errors="0" time="${seconds}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

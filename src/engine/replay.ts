@@ -19,6 +19,13 @@ export interface ReplayOptions {
   reverse?: boolean
   /** Extract again shuffled with this seed and a fresh state (null: no shuffle). */
   shuffleSeed?: number | null
+  /**
+   * The batching probe (default true): extract again with all of an event's fields in one
+   * `extract_fields` call (fresh state) and report plugins whose values then change.
+   */
+  batchingProbe?: boolean
+  /** Batching differences fail the replay (default: they are a warning). */
+  strictBatching?: boolean
   /** Events per window of the order checks (default 65,536). */
   window?: number
   /** Extraction threads when plugins allow concurrent states (0 = one per core). */
@@ -32,6 +39,8 @@ export interface ColumnReport {
   mismatches: number
   reverseDifferences: number
   shuffleDifferences: number
+  /** Events whose value changes when all the plugin's fields are requested in one call. */
+  batchingDifferences: number
   values: number
   absent: number
   errors: number
@@ -52,6 +61,25 @@ export interface OrderDifference {
   forward: string
   other: string
 }
+
+export interface BatchingDifference {
+  evtnum: number
+  column: string
+  /** With one field per call (libsinsp's convention). */
+  oneField: string
+  /** With all the event's fields in one call. */
+  allFields: string
+}
+
+/** A plugin whose values change when several fields are requested in one call. */
+export interface BatchingFinding {
+  plugin: string
+  columns: string[]
+  differences: number
+}
+
+/** The batching probe's finding, in words (text, JUnit and Markdown reports use it). */
+export const BATCHING_EXPLANATION = 'values change when several fields are requested in one call: allowed by the API, not done by libsinsp today'
 
 export interface GoldenPluginHeader {
   name: string
@@ -83,6 +111,9 @@ export interface ReplayReport {
   columns: ColumnReport[]
   mismatches: Mismatch[]
   orderDifferences: OrderDifference[]
+  batchingDifferences: BatchingDifference[]
+  /** Plugins the batching probe ran on (several fields, plugin API 1.0 or later). */
+  batchingProbed: string[]
   reverse: boolean
   shuffleSeed: number | null
   threads: number
@@ -96,6 +127,12 @@ export interface ReplayResult extends ReplayReport {
   upgrades: UpgradeVerdict[]
   /** Columns whose values depend on the order events were extracted in. */
   historyDependent: string[]
+  /** Plugins whose values change when several fields are requested in one call. */
+  batching: BatchingFinding[]
+  /** Whether batching findings fail the replay (`strictBatching`). */
+  strictBatching: boolean
+  /** Findings that do not fail the replay, one line each. */
+  warnings: string[]
   /** Golden columns no replaying plugin exports. */
   missingColumns: string[]
   /** Whether the replay proves the capture: see `verdict.ts` for the rule. */
@@ -120,6 +157,7 @@ export async function replayInProcess(options: ReplayOptions, control: ReplayCon
       maxDetails: options.maxDetails ?? 20,
       reverse: options.reverse ?? true,
       shuffleSeed: options.shuffleSeed ?? null,
+      batchingProbe: options.batchingProbe ?? true,
       window: options.window ?? 65536,
       threads: options.threads ?? 0,
     }),
@@ -138,11 +176,11 @@ export async function replayInProcess(options: ReplayOptions, control: ReplayCon
     await replayer.finish().catch(() => undefined)
     throw failure
   }
-  return judge(unwrap<ReplayReport>(await replayer.finish()))
+  return judge(unwrap<ReplayReport>(await replayer.finish()), {strictBatching: options.strictBatching ?? false})
 }
 
-/** Adds verdicts: history dependence, upgrades, and the pass/fail decision. */
-export function judge(report: ReplayReport): ReplayResult {
+/** Adds verdicts: history dependence, batching, upgrades, and the pass/fail decision. */
+export function judge(report: ReplayReport, options: {strictBatching?: boolean} = {}): ReplayResult {
   const upgrades = upgradeVerdicts(report)
   const upgraded = new Set(upgrades.filter((u) => u.honest).map((u) => u.plugin))
   const historyDependent = report.columns.filter((c) => c.reverseDifferences + c.shuffleDifferences > 0).map((c) => c.column)
@@ -161,6 +199,21 @@ export function judge(report: ReplayReport): ReplayResult {
     const c = report.columns.find((x) => x.column === col)!
     failures.push(`${col}: depends on history (${c.reverseDifferences} differences in reverse order, ${c.shuffleDifferences} shuffled)`)
   }
+  const batching: BatchingFinding[] = []
+  for (const c of report.columns) {
+    if (c.batchingDifferences === 0 || c.plugin === null) continue
+    let finding = batching.find((b) => b.plugin === c.plugin)
+    if (!finding) batching.push((finding = {plugin: c.plugin, columns: [], differences: 0}))
+    finding.columns.push(c.column)
+    finding.differences += c.batchingDifferences
+  }
+  const strictBatching = options.strictBatching ?? false
+  const warnings: string[] = []
+  for (const b of batching) {
+    const line = `${b.plugin}: ${BATCHING_EXPLANATION} (${b.columns.join(', ')}; ${b.differences} value${b.differences === 1 ? '' : 's'})`
+    if (strictBatching) failures.push(line)
+    else warnings.push(line)
+  }
   for (const u of upgrades.filter((v) => !v.honest)) failures.push(`${u.plugin}: ${u.explanation}`)
-  return {...report, upgrades, historyDependent, missingColumns, passed: failures.length === 0, failures}
+  return {...report, upgrades, historyDependent, batching, strictBatching, warnings, missingColumns, passed: failures.length === 0, failures}
 }

@@ -251,7 +251,7 @@ impl Recorder {
         self.progress.events = self.next_evtnum - 1;
         if let Some(golden) = self.golden.as_mut() {
             let refs: Vec<EventRef<'_>> = self.batch.iter().take(n).enumerate().map(|(i, bytes)| EventRef { num: first + i as u64, bytes }).collect();
-            rows::extract(&self.session, &mut self.states, &refs, &self.keys, &mut self.table, &mut self.scratch)?;
+            rows::extract(&self.session, rows::Plans::OneFieldPerCall, &mut self.states, &refs, &self.keys, &mut self.table, &mut self.scratch)?;
             self.text.clear();
             for (i, key) in self.keys.iter().enumerate() {
                 golden.format_row(&mut self.text, key.evtnum, key.ts, key.plugin_id, self.table.row(i));

@@ -3,9 +3,15 @@
 //! shuffled order, each with its own fresh state, to find fields whose value depends on what
 //! the plugin saw before (the guide's `max_sample` anti-pattern).
 //!
+//! Every pass asks for one field per `extract_fields` call, as libsinsp does. The batching
+//! probe is one more pass (fresh states, capture order) that asks for all of an event's fields
+//! in one call, which the API allows and libsinsp does not do: a plugin whose values then
+//! change would break under a host that batches (its SDK shares buffers between the fields of
+//! a call).
+//!
 //! The capture is processed in windows of events (bounded memory). When every plugin's API
-//! generation allows concurrent calls on distinct states (2.0+), the forward, reverse and
-//! shuffled passes of a window run on separate threads.
+//! generation allows concurrent calls on distinct states (2.0+), the forward, reverse,
+//! shuffled and batched passes of a window run on separate threads.
 
 use std::path::Path;
 use std::time::Instant;
@@ -18,7 +24,7 @@ use crate::error::{EngineError, EngineErrorKind};
 use crate::compare::{self, CompareSpec, PartOutcome};
 use crate::golden::{GoldenHeader, GoldenReader, GoldenWriter, LineBlock};
 use crate::order::{self, SplitMix64};
-use crate::rows::{self, CellTable, EventKey, Scratch};
+use crate::rows::{self, CellTable, EventKey, Plans, Scratch};
 use crate::session::Session;
 use crate::spec::ReplayOptions;
 
@@ -42,6 +48,18 @@ pub struct OrderDifference {
     pub other: String,
 }
 
+/// A value that changes when the event's fields are all requested in one call.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchingDifference {
+    pub evtnum: u64,
+    pub column: String,
+    /// The value with one field per call (libsinsp's convention).
+    pub one_field: String,
+    /// The value with all the event's fields in one call.
+    pub all_fields: String,
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ColumnReport {
@@ -53,6 +71,9 @@ pub struct ColumnReport {
     /// Events whose value differs when extracted in reverse / shuffled order.
     pub reverse_differences: u64,
     pub shuffle_differences: u64,
+    /// Events whose value differs when all of the plugin's fields are requested in one call
+    /// (0 when the probe did not run on this column's plugin).
+    pub batching_differences: u64,
     /// Cells by outcome in this replay: values, absent, errors, not applicable.
     pub values: u64,
     pub absent: u64,
@@ -96,6 +117,10 @@ pub struct ReplayReport {
     /// The first `max_details` mismatches, in capture order.
     pub mismatches: Vec<Mismatch>,
     pub order_differences: Vec<OrderDifference>,
+    /// The first `max_details` batching differences, in capture order.
+    pub batching_differences: Vec<BatchingDifference>,
+    /// Plugins the batching probe ran on (several fields, API 1.0 or later).
+    pub batching_probed: Vec<String>,
     pub reverse: bool,
     pub shuffle_seed: Option<u64>,
     pub threads: usize,
@@ -106,29 +131,35 @@ pub struct ReplayReport {
     pub progress: ReplayProgress,
 }
 
-/// One pass (forward, reverse or shuffled): its states, table and buffers.
+/// One pass (forward, reverse, shuffled or batched): its plans, states, table and buffers.
 struct Pass {
+    plans: Plans,
     states: Vec<Option<PluginState>>,
     table: CellTable,
     scratch: Scratch,
 }
 
 impl Pass {
-    fn new(session: &Session) -> Result<Pass, EngineError> {
+    /// A pass with a fresh state for every plugin it extracts with.
+    fn new(session: &Session, plans: Plans) -> Result<Pass, EngineError> {
         let mut states = Vec::with_capacity(session.plugins.len());
         for p in &session.plugins {
-            if p.plan.is_some() {
+            let extracts = match plans {
+                Plans::OneFieldPerCall => p.plan.is_some(),
+                Plans::Batched => p.batched_plan.is_some(),
+            };
+            if extracts {
                 states.push(Some(p.plugin.init(&p.config).map_err(|e| EngineError::plugin(p.name(), e))?));
             } else {
                 states.push(None);
             }
         }
-        Ok(Pass { states, table: CellTable::default(), scratch: Scratch::default() })
+        Ok(Pass { plans, states, table: CellTable::default(), scratch: Scratch::default() })
     }
 
     /// A pass without states of its own: it borrows the forward pass's (see `Replayer::start`).
-    fn shared() -> Pass {
-        Pass { states: Vec::new(), table: CellTable::default(), scratch: Scratch::default() }
+    fn shared(plans: Plans) -> Pass {
+        Pass { plans, states: Vec::new(), table: CellTable::default(), scratch: Scratch::default() }
     }
 
     fn is_shared(&self) -> bool {
@@ -138,11 +169,11 @@ impl Pass {
     /// Extracts `events` in the order given by `order` (indexes into `events`).
     fn run(&mut self, session: &Session, events: &[EventRef<'_>], keys: &[EventKey], order: Option<&[usize]>) -> Result<(), EngineError> {
         match order {
-            None => rows::extract(session, &mut self.states, events, keys, &mut self.table, &mut self.scratch),
+            None => rows::extract(session, self.plans, &mut self.states, events, keys, &mut self.table, &mut self.scratch),
             Some(order) => {
                 let ev: Vec<EventRef<'_>> = order.iter().map(|&i| events[i]).collect();
                 let ks: Vec<EventKey> = order.iter().map(|&i| keys[i]).collect();
-                rows::extract(session, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch)
+                rows::extract(session, self.plans, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch)
             }
         }
     }
@@ -165,6 +196,10 @@ pub struct Replayer {
     chunk: usize,
     reverse: Option<Pass>,
     shuffle: Option<(Pass, SplitMix64)>,
+    /// The batching probe: capture order, all fields per call.
+    batched: Option<Pass>,
+    /// Session columns the probe extracts (their plugin has a batched plan).
+    probed_columns: Vec<bool>,
     /// The permutation the shuffled pass used on the current window.
     last_shuffle: Option<Vec<usize>>,
     threads: usize,
@@ -202,13 +237,17 @@ impl Replayer {
         // plugins get one state, which the order passes reuse after the forward pass (history
         // still shows, since that state has seen every event in capture order first).
         let concurrent = session.plugins.iter().all(|p| p.plugin.info().concurrent_states_allowed);
-        let extra_pass = |s: &Session| if concurrent { Pass::new(s) } else { Ok(Pass::shared()) };
-        let forward = Pass::new(&session)?;
-        let reverse = if opts.reverse { Some(extra_pass(&session)?) } else { None };
+        let extra_pass = |s: &Session, plans| if concurrent { Pass::new(s, plans) } else { Ok(Pass::shared(plans)) };
+        let forward = Pass::new(&session, Plans::OneFieldPerCall)?;
+        let reverse = if opts.reverse { Some(extra_pass(&session, Plans::OneFieldPerCall)?) } else { None };
         let shuffle = match opts.shuffle_seed {
-            Some(seed) => Some((extra_pass(&session)?, SplitMix64::new(seed))),
+            Some(seed) => Some((extra_pass(&session, Plans::OneFieldPerCall)?, SplitMix64::new(seed))),
             None => None,
         };
+        let probed: Vec<usize> = (0..session.plugins.len()).filter(|&pi| session.plugins[pi].batched_plan.is_some()).collect();
+        let batched = if opts.batching_probe && !probed.is_empty() { Some(extra_pass(&session, Plans::Batched)?) } else { None };
+        let probed_columns: Vec<bool> = session.columns.iter().map(|c| batched.is_some() && probed.contains(&c.plugin)).collect();
+        let batching_probed: Vec<String> = if batched.is_some() { probed.iter().map(|&pi| session.plugins[pi].name().to_string()).collect() } else { Vec::new() };
         let update = if opts.update {
             let path = golden_path.clone().unwrap_or_else(|| format!("{}.golden", opts.capture));
             Some(GoldenWriter::create(Path::new(&path), &session.golden_header())?)
@@ -217,10 +256,10 @@ impl Replayer {
         };
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let threads = if !concurrent { 1 } else if opts.threads == 0 { cores } else { opts.threads };
-        let order_passes = reverse.is_some() as usize + shuffle.is_some() as usize;
+        let order_passes = reverse.is_some() as usize + shuffle.is_some() as usize + batched.is_some() as usize;
         let mut forward_parts = Vec::new();
         for _ in 1..threads.saturating_sub(order_passes).max(1) {
-            forward_parts.push(Pass::new(&session)?);
+            forward_parts.push(Pass::new(&session, Plans::OneFieldPerCall)?);
         }
         let recorded = golden.as_ref().map(|g| g.header.clone());
         let mut columns: Vec<ColumnReport> = Vec::new();
@@ -260,6 +299,8 @@ impl Replayer {
             columns,
             mismatches: Vec::new(),
             order_differences: Vec::new(),
+            batching_differences: Vec::new(),
+            batching_probed,
             reverse: opts.reverse,
             shuffle_seed: opts.shuffle_seed,
             threads,
@@ -280,6 +321,8 @@ impl Replayer {
             chunk: 0,
             reverse,
             shuffle,
+            batched,
+            probed_columns,
             last_shuffle: None,
             threads,
             bytes: Vec::new(),
@@ -368,6 +411,7 @@ impl Replayer {
         let forward = &mut self.forward;
         let reverse = self.reverse.as_mut();
         let shuffle = self.shuffle.as_mut().map(|(p, _)| p);
+        let batched = self.batched.as_mut();
         let parts = 1 + self.forward_parts.len();
         self.chunk = n.div_ceil(parts).max(1);
         let chunk = self.chunk;
@@ -400,6 +444,10 @@ impl Replayer {
                     let (order, ev) = (shuffle_order.as_deref(), &events);
                     others.push(("shuffled-order", s.spawn(move || p.run(session, ev, keys, order))));
                 }
+                if let Some(p) = batched {
+                    let ev = &events;
+                    others.push(("batching-probe", s.spawn(move || p.run(session, ev, keys, None))));
+                }
                 let first = chunk.min(n);
                 let mut outcomes = vec![forward.run(session, &events[..first], &keys[..first], None).map(|_| check(forward, 0, first))];
                 outcomes.extend(parts.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(panicked("forward")))));
@@ -417,7 +465,7 @@ impl Replayer {
             (|| {
             forward.run(session, &events, keys, None)?;
             let outcome = check(forward, 0, n);
-            for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref())] {
+            for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref()), (batched, None)] {
                 let Some(p) = p else { continue };
                 if p.is_shared() {
                     std::mem::swap(&mut forward.states, &mut p.states);
@@ -496,6 +544,15 @@ impl Replayer {
                         }
                     }
                 }
+                if let Some(p) = self.batched.as_ref().filter(|_| self.probed_columns[ci]) {
+                    let other = p.table.get(i, ci);
+                    if other != fwd {
+                        self.report.columns[report_index].batching_differences += 1;
+                        if self.report.batching_differences.len() < max {
+                            self.report.batching_differences.push(BatchingDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), one_field: fwd.into(), all_fields: other.into() });
+                        }
+                    }
+                }
             }
         }
     }
@@ -521,7 +578,7 @@ impl Replayer {
 
     /// Ends the replay: destroys the states, completes an updated golden file.
     pub fn finish(mut self) -> Result<ReplayReport, EngineError> {
-        for pass in std::iter::once(&mut self.forward).chain(self.forward_parts.iter_mut()).chain(self.reverse.as_mut()).chain(self.shuffle.as_mut().map(|(p, _)| p)) {
+        for pass in std::iter::once(&mut self.forward).chain(self.forward_parts.iter_mut()).chain(self.reverse.as_mut()).chain(self.shuffle.as_mut().map(|(p, _)| p)).chain(self.batched.as_mut()) {
             for s in pass.states.iter_mut().filter_map(Option::take) {
                 s.destroy();
             }

@@ -104,10 +104,21 @@ fn source_of<'s>(session: &'s Session, bytes: &[u8], key: &EventKey) -> Option<&
     }
 }
 
+/// Which of a session plugin's plans a pass extracts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plans {
+    /// libsinsp's one field per call (every pass that proves values).
+    OneFieldPerCall,
+    /// All fields in one call, for the batching probe; plugins without a batched plan are
+    /// skipped (their cells stay not applicable).
+    Batched,
+}
+
 /// Extracts every column of `session` from `events` with `states` (one per session plugin;
 /// `None` for plugins without columns) into `table`.
 pub fn extract(
     session: &Session,
+    plans: Plans,
     states: &mut [Option<PluginState>],
     events: &[EventRef<'_>],
     keys: &[EventKey],
@@ -135,7 +146,11 @@ pub fn extract(
         scratch.sources.push(index);
     }
     for (pi, p) in session.plugins.iter().enumerate() {
-        let (Some(plan), Some(state)) = (p.plan.as_ref(), states.get_mut(pi).and_then(Option::as_mut)) else {
+        let plan = match plans {
+            Plans::OneFieldPerCall => p.plan.as_ref(),
+            Plans::Batched => p.batched_plan.as_ref(),
+        };
+        let (Some(plan), Some(state)) = (plan, states.get_mut(pi).and_then(Option::as_mut)) else {
             continue;
         };
         for (si, source) in distinct.iter().enumerate().filter(|(_, s)| p.applies_to(s)) {

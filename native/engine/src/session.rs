@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use plugin_host::{ExtractPlan, FieldArg, FieldInfo, FieldRequest, Plugin};
+use plugin_host::{CallConvention, ExtractPlan, FieldArg, FieldInfo, FieldRequest, Plugin};
 use sha2::{Digest, Sha256};
 
 use crate::error::EngineError;
@@ -50,7 +50,11 @@ pub struct SessionPlugin {
     /// The init config text the plugin receives (after the framework's defaulting).
     pub config: String,
     pub requests: Vec<FieldRequest>,
+    /// The requests with libsinsp's convention: one field per call.
     pub plan: Option<ExtractPlan>,
+    /// The same requests all in one call per event, for the batching probe: only for
+    /// generations whose calls carry several fields, and plans of several fields.
+    pub batched_plan: Option<ExtractPlan>,
     /// Fields that need an argument and were not named: not recorded.
     pub skipped: Vec<String>,
 }
@@ -174,7 +178,7 @@ impl Session {
                 self.sources.entry(id).or_insert_with(|| src.clone());
             }
         }
-        self.plugins.push(SessionPlugin { spec: spec.clone(), plugin, role, config, requests: Vec::new(), plan: None, skipped: Vec::new() });
+        self.plugins.push(SessionPlugin { spec: spec.clone(), plugin, role, config, requests: Vec::new(), plan: None, batched_plan: None, skipped: Vec::new() });
         Ok(())
     }
 
@@ -251,8 +255,11 @@ impl Session {
     fn build_plans(&mut self) -> Result<(), EngineError> {
         for p in &mut self.plugins {
             if !p.requests.is_empty() {
-                let plan = ExtractPlan::new(&p.plugin, &p.requests).map_err(|e| EngineError::plugin(p.plugin.name(), e))?;
-                p.plan = Some(plan);
+                let plan = || ExtractPlan::new(&p.plugin, &p.requests).map_err(|e| EngineError::plugin(p.plugin.name(), e));
+                p.plan = Some(plan()?);
+                if p.requests.len() > 1 && p.plugin.info().generation.several_fields_per_call() {
+                    p.batched_plan = Some(plan()?.with_convention(CallConvention::AllFieldsPerCall));
+                }
             }
         }
         Ok(())

@@ -76,6 +76,10 @@ pub struct ReplayOptions {
     /// Extract again in a shuffled order with this seed (fresh state) and compare.
     #[serde(default)]
     pub shuffle_seed: Option<u64>,
+    /// Extract again with all of an event's fields in one call (fresh state) and compare: the
+    /// batching probe.
+    #[serde(default = "yes")]
+    pub batching_probe: bool,
     /// Events per window for the order checks (memory bound).
     #[serde(default = "default_window")]
     pub window: usize,

@@ -107,6 +107,12 @@ impl Generation {
         matches!(self, Generation::V2 | Generation::V3)
     }
 
+    /// Whether one `extract_fields` call may carry several fields (1.0.0 on: a field array with
+    /// results per entry; before it each call had one `field_id`/`arg` in practice).
+    pub fn several_fields_per_call(self) -> bool {
+        matches!(self, Generation::V1 | Generation::V2 | Generation::V3)
+    }
+
     pub fn rc(self, code: i32) -> Rc {
         if self == Generation::Seed {
             return match code {
