@@ -37,13 +37,11 @@ impl RunPlugin {
         info.capabilities.extraction && (info.extract_event_sources.is_empty() || info.extract_event_sources.iter().any(|s| s == source))
     }
 
-    /// The plugin's (id, source) when it sources plugin events.
+    /// The plugin's (id, source) when it sources plugin events (id 0 for a source before
+    /// API 3.0 that never set an id, as sysdig 0.29.3 reads them).
     pub fn sourced(&self) -> Option<(u32, &str)> {
         let info = self.plugin.info();
-        match (info.capabilities.sourcing, info.id, info.event_source.as_deref()) {
-            (true, Some(id), Some(src)) if id != 0 => Some((id, src)),
-            _ => None,
-        }
+        Some((info.capture_plugin_id()?, info.event_source.as_deref()?))
     }
 }
 

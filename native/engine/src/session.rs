@@ -170,13 +170,11 @@ impl Session {
             )));
         }
         let info = plugin.info();
-        if let (Some(id), Some(src)) = (info.id, info.event_source.as_ref()) {
-            if id != 0 {
-                if let Some(prev) = self.plugins.iter().find(|p| p.plugin.info().id == Some(id) && p.role == Role::Source && role == Role::Source) {
-                    return Err(EngineError::usage(format!("plugins '{}' and '{}' both have plugin id {id}", prev.name(), plugin.name())));
-                }
-                self.sources.entry(id).or_insert_with(|| src.clone());
+        if let (Some(id), Some(src)) = (info.capture_plugin_id(), info.event_source.as_ref()) {
+            if let Some(prev) = self.plugins.iter().find(|p| p.plugin.info().capture_plugin_id() == Some(id) && p.role == Role::Source && role == Role::Source) {
+                return Err(EngineError::usage(format!("plugins '{}' and '{}' both have plugin id {id}", prev.name(), plugin.name())));
             }
+            self.sources.entry(id).or_insert_with(|| src.clone());
         }
         self.plugins.push(SessionPlugin { spec: spec.clone(), plugin, role, config, requests: Vec::new(), plan: None, batched_plan: None, skipped: Vec::new() });
         Ok(())
@@ -284,7 +282,7 @@ impl Session {
                     required_api_version: info.required_api_version.clone(),
                     generation: info.generation.label().to_string(),
                     role: p.role.name().to_string(),
-                    id: info.id.filter(|_| info.capabilities.sourcing),
+                    id: info.capture_plugin_id(),
                     event_source: info.event_source.clone().filter(|_| info.capabilities.sourcing),
                     extract_event_sources: info.extract_event_sources.clone(),
                     library: std::path::Path::new(&p.spec.path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),

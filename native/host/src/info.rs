@@ -58,6 +58,19 @@ pub struct PluginInfo {
 }
 
 impl PluginInfo {
+    /// The plugin id this source plugin's events carry in a capture, by which a reader gives
+    /// them back to it: its id; for a source before API 3.0 with id 0, 0 (the 2022 framework
+    /// stored and matched id 0 like any other; sysdig 0.29.3 reads such captures); `None` for
+    /// a 3.x source with id 0 (a generic source of libscap events, not plugin events) and for
+    /// plugins without the sourcing capability.
+    pub fn capture_plugin_id(&self) -> Option<u32> {
+        match (self.capabilities.sourcing, self.id) {
+            (true, Some(0)) if self.generation == Generation::V3 => None,
+            (true, id) => id,
+            _ => None,
+        }
+    }
+
     /// The position of a field by name.
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.name == name)

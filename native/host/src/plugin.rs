@@ -63,6 +63,11 @@ fn get_u32(sym: Option<Sym>) -> Option<u32> {
     Some(unsafe { f() })
 }
 
+/// A source before API 3.0 with id 0 (old builds of the guide's dummy_c never set one).
+const ID_ZERO_WARNING: &str = "plugin id 0: its events are stored with plugin id 0, which current libsinsp reserves for \
+     the syscall source (current Falco rejects them). scaptool, like sysdig 0.29.3, gives them to the loaded source \
+     plugin with id 0. Give the plugin an id of its own (999 is for development)";
+
 impl Plugin {
     /// Opens the library at `path` and checks it (see the crate documentation).
     pub fn load(path: impl AsRef<Path>) -> Result<Plugin, HostError> {
@@ -136,6 +141,8 @@ impl Plugin {
             let source = text(exports.get_event_source, "plugin_get_event_source", &mut warnings).unwrap_or_default();
             if generation == Generation::V3 {
                 capabilities::check_v3_source_identity(pid, &source)?;
+            } else if pid == 0 {
+                warnings.push(ID_ZERO_WARNING.into());
             }
             id = Some(pid);
             event_source = Some(source);
