@@ -19,8 +19,10 @@ libs_tgz=$src/falcosecurity-libs-48dfd53.tar.gz
 falco_tgz=$src/falco-1307474.tar.gz
 valijson_tgz=$src/valijson-1.0.6.tar.gz
 patch_file=$src/sinsp-example-multiplugin.patch
-# The key covers the inputs and this script (a changed recipe is a new build).
-key=$(cat "$libs_tgz" "$falco_tgz" "$valijson_tgz" "$patch_file" "$0" | sha256sum | cut -c1-16)
+# The key covers the inputs and the recipe's version: bump RECIPE when the cmake or make lines
+# below change, so machines rebuild.
+RECIPE=1
+key=$( (cat "$libs_tgz" "$falco_tgz" "$valijson_tgz" "$patch_file"; echo "recipe $RECIPE") | sha256sum | cut -c1-16)
 root=${SCAPTOOL_ORACLE_CACHE:-/var/cache/scaptool-oracle}
 cache=$root/$key
 falco_bin=$cache/falco/build/userspace/falco/falco
