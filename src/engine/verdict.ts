@@ -7,14 +7,29 @@ import type {ReplayReport} from './replay.js'
 
 export type Bump = 'none' | 'patch' | 'minor' | 'major'
 
+export interface FieldChange {
+  field: string
+  from: string
+  to: string
+}
+
 export interface UpgradeVerdict {
   plugin: string
   recordedVersion: string
   replayedVersion: string
+  /** The recorded and replaying builds' plugin-API generations (e.g. `0.3` → `3.x`). */
+  recordedGeneration: string
+  replayedGeneration: string
   added: string[]
   removed: string[]
-  changed: Array<{field: string; from: string; to: string}>
-  /** Recorded columns whose values differ in this replay. */
+  /** Fields whose type, list-ness or argument kind changed. */
+  changed: FieldChange[]
+  /**
+   * Fields whose argument moved from the text argument of plugin APIs before 1.0 to a typed
+   * index or key argument: the API generation changed, not the field (no bump required).
+   */
+  generationChanges: FieldChange[]
+  /** Recorded columns whose values differ in this replay (also for changed fields). */
   valuesChanged: string[]
   /** The smallest bump these differences require. */
   required: Bump
@@ -43,8 +58,26 @@ export function bumpBetween(from: string, to: string): Bump | 'downgrade' {
   return 'none'
 }
 
-function describe(f: {type: string; isList: boolean; arg: string}): string {
+type FieldDesc = {type: string; isList: boolean; arg: string}
+
+function describe(f: FieldDesc): string {
   return `${f.type}${f.isList ? '[]' : ''}, arg ${f.arg}`
+}
+
+/**
+ * Whether two argument kinds differ only by the API generation. Before plugin API 1.0 every
+ * field took a text argument (`legacy-optional`, or `legacy-required`); later generations type
+ * it (`none`, `optional-index`, `required-key`, ...). A legacy argument and a typed one of the
+ * same requiredness (no argument counting as optional) are the same field in either direction.
+ */
+function generationOnly(a: string, b: string): boolean {
+  const legacy = (x: string) => /^legacy-(required|optional)$/.exec(x)?.[1]
+  const typed = (x: string) => (x === 'none' ? 'optional' : /^(required|optional)-(index|key|index-or-key)$/.exec(x)?.[1])
+  return (legacy(a) !== undefined && legacy(a) === typed(b)) || (legacy(b) !== undefined && legacy(b) === typed(a))
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`
 }
 
 /** Verdicts for every recorded plugin replayed by a plugin of the same name and another version. */
@@ -57,15 +90,17 @@ export function upgradeVerdicts(report: ReplayReport): UpgradeVerdict[] {
     const after = new Map(now.fields.map((f) => [f.name, f]))
     const added = [...after.keys()].filter((n) => !before.has(n))
     const removed = [...before.keys()].filter((n) => !after.has(n))
-    const changed = [...before.entries()]
-      .filter(([n, f]) => after.has(n) && describe(f) !== describe(after.get(n)!))
-      .map(([n, f]) => ({field: n, from: describe(f), to: describe(after.get(n)!)}))
-    const changedNames = new Set(changed.map((c) => c.field))
+    const changed: FieldChange[] = []
+    const generationChanges: FieldChange[] = []
+    for (const [name, f] of before) {
+      const g = after.get(name)
+      if (!g || describe(f) === describe(g)) continue
+      const change = {field: name, from: describe(f), to: describe(g)}
+      if (f.type === g.type && f.isList === g.isList && generationOnly(f.arg, g.arg)) generationChanges.push(change)
+      else changed.push(change)
+    }
     const columns = new Set(rec.columns.map((c) => c.column))
-    const valuesChanged = report.columns
-      .filter((c) => columns.has(c.column) && c.mismatches > 0)
-      .filter((c) => !changedNames.has(rec.columns.find((x) => x.column === c.column)!.name))
-      .map((c) => c.column)
+    const valuesChanged = report.columns.filter((c) => columns.has(c.column) && c.mismatches > 0).map((c) => c.column)
     const required: Bump = removed.length + changed.length + valuesChanged.length > 0 ? 'major' : added.length > 0 ? 'minor' : 'patch'
     const actual = bumpBetween(rec.version, now.version)
     const honest = actual !== 'downgrade' && RANK[actual] >= RANK[required]
@@ -76,10 +111,35 @@ export function upgradeVerdicts(report: ReplayReport): UpgradeVerdict[] {
       ...added.map((f) => `added ${f}`),
     ]
     const what = reasons.length > 0 ? reasons.join(', ') : 'no field changes'
-    const explanation = honest
-      ? `${rec.version} → ${now.version} is a ${actual} bump; ${what}: needs at least ${required}`
-      : `${rec.version} → ${now.version} is ${actual === 'downgrade' ? 'a downgrade' : `only a ${actual} bump`}, but it ${what}: that needs a ${required} bump`
-    out.push({plugin: rec.name, recordedVersion: rec.version, replayedVersion: now.version, added, removed, changed, valuesChanged, required, actual, honest, explanation})
+    const generationNote =
+      generationChanges.length > 0
+        ? ` (plugin API ${rec.generation} → ${now.generation}: ${plural(generationChanges.length, 'argument')} change form with the API generation (text ↔ typed), which needs no bump: ${generationChanges.map((c) => `${c.field} ${c.from.replace(/^.*arg /, '')} → ${c.to.replace(/^.*arg /, '')}`).join(', ')})`
+        : ''
+    const move = `${rec.version} → ${now.version}`
+    let explanation: string
+    if (actual === 'downgrade') {
+      explanation = `${move} is a downgrade (${what}): the replaying version must not be lower than the recorded one`
+    } else if (honest) {
+      explanation = `${move} is a ${actual} bump; ${what}: needs at least ${required}`
+    } else {
+      explanation = `${move} is only a ${actual} bump, but it ${what}: that needs a ${required} bump`
+    }
+    out.push({
+      plugin: rec.name,
+      recordedVersion: rec.version,
+      replayedVersion: now.version,
+      recordedGeneration: rec.generation,
+      replayedGeneration: now.generation,
+      added,
+      removed,
+      changed,
+      generationChanges,
+      valuesChanged,
+      required,
+      actual,
+      honest,
+      explanation: explanation + generationNote,
+    })
   }
   return out
 }
