@@ -4,7 +4,7 @@ import {print, type PrintSummary} from '../src/engine/print.js'
 import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT} from './support/exit-codes.js'
 import {thousands} from './support/output.js'
-import {pluginFlags, pluginRuns} from './support/plugins.js'
+import {isolation, pluginFlags, pluginRuns} from './support/plugins.js'
 import {Progress} from './support/progress.js'
 import {StdoutStream} from './support/stream.js'
 
@@ -96,6 +96,7 @@ EXIT CODES
           onOutput: (chunk) => out.write(chunk.text),
           onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events, ${thousands(p.matched)} matched`),
           signal: out.closed.signal,
+          ...isolation(flags),
         },
       )
     } finally {

@@ -9,7 +9,7 @@ import {basename, dirname, join} from 'node:path'
 import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
 import {bytes, thousands} from './support/output.js'
-import {openParamsFlag, parseDuration, pluginFlags, pluginRuns} from './support/plugins.js'
+import {isolation, openParamsFlag, parseDuration, pluginFlags, pluginRuns} from './support/plugins.js'
 import {Progress} from './support/progress.js'
 
 export default class Record extends ScaptoolCommand {
@@ -60,7 +60,7 @@ ${EXIT_CODES_HELP}`
     const onSigint = () => {
       interrupts++
       if (interrupts === 1) {
-        stopper.abort()
+        stopper.abort('Ctrl-C')
         process.stderr.write('\nstopping (Ctrl-C again to kill)...\n')
       } else process.exit(130)
     }
@@ -80,13 +80,13 @@ ${EXIT_CODES_HELP}`
           maxEvents: flags['max-events'],
           durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
         },
-        {onProgress: (p) => progress.update(p.events, flags['max-events'] ?? 0, detail(p)), signal: stopper.signal},
+        {onProgress: (p) => progress.update(p.events, flags['max-events'] ?? 0, detail(p)), signal: stopper.signal, ...isolation(flags)},
       )
     } catch (err) {
       const partial = (err as {partial?: RecordSummary}).partial
       if (partial) {
         process.stderr.write(`kept ${thousands(partial.events)} events: ${partial.capture}${partial.golden ? ` and ${partial.golden}` : ''}\n`)
-      } else if (err instanceof PluginError && err.code === 'plugin_crashed') {
+      } else if (err instanceof PluginError && (err.code === 'plugin_crashed' || err.code === 'plugin_timeout')) {
         await reportAfterCrash(flags.output, flags['no-golden'] ? undefined : (flags.golden ?? `${flags.output}.golden`), err.pid)
       }
       throw err

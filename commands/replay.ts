@@ -10,7 +10,7 @@ import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
 import {replayJunit} from './support/junit.js'
 import {table, thousands} from './support/output.js'
-import {pluginFlags, pluginRuns} from './support/plugins.js'
+import {isolation, pluginFlags, pluginRuns} from './support/plugins.js'
 import {Progress} from './support/progress.js'
 import {rulesFlags, runRulesMode} from './support/rules-mode.js'
 
@@ -120,7 +120,7 @@ ${EXIT_CODES_HELP.split('\n')[0]} are shared by every command.`
           threads: flags.threads,
           window: flags.window,
         },
-        {onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events`)},
+        {onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events`), ...isolation(flags)},
       )
     } finally {
       progress.finish()

@@ -5,6 +5,7 @@ import {ScaptoolCommand, type Outcome} from '../support/command.js'
 import {EXIT, EXIT_CODES_HELP} from '../support/exit-codes.js'
 import {fieldRows} from '../support/fields.js'
 import {table} from '../support/output.js'
+import {isolation, pluginFlags} from '../support/plugins.js'
 
 export default class PluginFields extends ScaptoolCommand {
   static summary = 'List the fields a plugin exports: name, type, argument, list, description.'
@@ -17,9 +18,11 @@ ${EXIT_CODES_HELP}`
 
   static args = {library: Args.string({description: 'Plugin shared library (.so)', required: true})}
 
+  static flags = {'plugin-timeout': pluginFlags['plugin-timeout']}
+
   protected async execute(): Promise<Outcome> {
-    const {args} = await this.parse(PluginFields)
-    const {info} = await inspectPluginIsolated(args.library)
+    const {args, flags} = await this.parse(PluginFields)
+    const {info} = await inspectPluginIsolated(args.library, isolation(flags))
     return {data: info.fields, text: table(fieldRows(info.fields), ''), exitCode: EXIT.OK}
   }
 }

@@ -6,6 +6,7 @@ import {ScaptoolCommand, type Outcome} from '../support/command.js'
 import {EXIT, EXIT_CODES_HELP} from '../support/exit-codes.js'
 import {fieldRows} from '../support/fields.js'
 import {table} from '../support/output.js'
+import {isolation, pluginFlags} from '../support/plugins.js'
 
 export default class PluginInfo extends ScaptoolCommand {
   static summary = 'Load a plugin as the framework would and show everything it declares.'
@@ -29,11 +30,12 @@ ${EXIT_CODES_HELP}`
   static flags = {
     'init-config': Flags.string({description: 'Init config to initialize the plugin with', helpValue: 'JSON'}),
     'no-init': Flags.boolean({description: 'Do not initialize the plugin (no open params then)'}),
+    'plugin-timeout': pluginFlags['plugin-timeout'],
   }
 
   protected async execute(): Promise<Outcome> {
     const {args, flags} = await this.parse(PluginInfo)
-    const inspection = await inspectPluginIsolated(args.library, {initConfig: flags['no-init'] ? undefined : (flags['init-config'] ?? '')})
+    const inspection = await inspectPluginIsolated(args.library, {initConfig: flags['no-init'] ? undefined : (flags['init-config'] ?? ''), ...isolation(flags)})
     return {data: inspection, text: render(inspection), exitCode: inspection.initError ? EXIT.PLUGIN : EXIT.OK}
   }
 }

@@ -1,5 +1,7 @@
 // Plugin selection flags shared by record, replay and print: `--plugin lib.so` with its
 // `--init-config` / `--open-params` given at the same position, or a Falco-style `-c` file.
+// Repeatable flags take one value each (`multipleNonGreedy`): `-p lib.so filter words` leaves
+// the filter words to the command's arguments.
 import {Flags} from '@oclif/core'
 
 import type {PluginRun} from '../../src/engine/record.js'
@@ -10,11 +12,13 @@ export const pluginFlags = {
   plugin: Flags.string({
     char: 'p',
     multiple: true,
+    multipleNonGreedy: true,
     description: 'Plugin shared library (repeatable)',
     helpValue: 'lib.so',
   }),
   'init-config': Flags.string({
     multiple: true,
+    multipleNonGreedy: true,
     description: 'Init config of the --plugin at the same position (JSON text, as the plugin expects)',
     helpValue: 'JSON',
   }),
@@ -23,11 +27,24 @@ export const pluginFlags = {
     description: 'Falco-style YAML file with a plugins: list (name, library_path, init_config, open_params) and load_plugins',
     helpValue: 'falco.yaml',
   }),
+  'plugin-timeout': Flags.integer({
+    default: 60,
+    min: 0,
+    description: 'Seconds a plugin call may go without returning before it is reported and stopped (0: wait forever)',
+    helpValue: 'SECONDS',
+  }),
+}
+
+/** The isolation options of `--plugin-timeout`. */
+export function isolation(flags: object): {pluginTimeoutMs: number} {
+  const seconds = (flags as {'plugin-timeout'?: number})['plugin-timeout']
+  return {pluginTimeoutMs: (seconds ?? 60) * 1000}
 }
 
 export const openParamsFlag = {
   'open-params': Flags.string({
     multiple: true,
+    multipleNonGreedy: true,
     description: 'Open params of the --plugin at the same position',
     helpValue: 'TEXT',
   }),

@@ -13,6 +13,7 @@ import {compareAlerts, writeExpectedAlerts, type AlertComparison, type AlertReco
 import type {Outcome} from './command.js'
 import {EXIT} from './exit-codes.js'
 import {thousands} from './output.js'
+import {isolation} from './plugins.js'
 import {Progress} from './progress.js'
 import {StdoutStream} from './stream.js'
 
@@ -79,6 +80,7 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], flags:
       },
       onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events, ${thousands(p.alerts)} alerts`),
       signal: out.closed.signal,
+      ...isolation(flags),
     },
   ).finally(() => progress.finish())
   for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`)
@@ -100,17 +102,24 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], flags:
   const exitCode = expectedAlerts && !expectedAlerts.passed ? EXIT.FAILED : EXIT.OK
   if (json) return {data: result, text: '', exitCode}
   await out.write(renderSummary(result) + '\n')
+  // scaptool's own note goes to stderr, as Falco's log lines do: stdout is Falco's stdout.
+  process.stderr.write(renderNote(summary) + '\n')
   return {data: result, text: '', exitCode, streamed: true}
 }
 
-/** Falco's closing summary, then scaptool's expected-alerts verdict. */
+/** What was replayed: scaptool's note after Falco's summary. */
+export function renderNote(s: RulesSummary): string {
+  return `(${thousands(s.events)} events replayed from ${s.capture}; ${s.rulesLoaded.length} rule${s.rulesLoaded.length === 1 ? '' : 's'} loaded, rule_matching: ${s.ruleMatching})`
+}
+
+/** Falco's closing summary (as Falco prints it: rule names as they are, not escaped), then
+ * scaptool's expected-alerts verdict. */
 export function renderSummary(r: RulesReplayResult): string {
   const s = r.summary
   const lines = [`Events detected: ${s.alerts}`, 'Rule counts by severity:']
   for (const p of s.byPriority) lines.push(`   ${p.name}: ${p.count}`)
   lines.push('Triggered rules by rule name:')
   for (const c of s.byRule) if (c.count > 0) lines.push(`   ${c.name}: ${c.count}`)
-  lines.push(`(${thousands(s.events)} events replayed from ${s.capture}; ${s.rulesLoaded.length} rule${s.rulesLoaded.length === 1 ? '' : 's'} loaded, rule_matching: ${s.ruleMatching})`)
   if (r.updatedAlerts) lines.push(`expected alerts written: ${r.updatedAlerts} (${thousands(s.alerts)} alerts)`)
   const c = r.expectedAlerts
   if (c) {

@@ -2,7 +2,7 @@
 // filters and renders; lines arrive one string per batch of events.
 import {native} from '../native.js'
 import {unwrap} from '../plugin/inspect.js'
-import {runIsolated} from '../worker/isolate.js'
+import {runIsolated, type IsolationOptions} from '../worker/isolate.js'
 import type {OutputChunk} from '../worker/protocol.js'
 import type {PluginRun} from './record.js'
 
@@ -39,7 +39,7 @@ export interface PrintProgress {
 
 export type PrintSummary = PrintProgress
 
-export interface OutputControl<P> {
+export interface OutputControl<P> extends IsolationOptions {
   onProgress?: (p: P) => void
   /** Receives the output, one chunk per batch; a returned promise holds the next batch back. */
   onOutput?: (chunk: OutputChunk) => void | Promise<void>
@@ -98,7 +98,7 @@ export function printInProcess(options: PrintOptions, control: OutputControl<Pri
  */
 export function print(options: PrintOptions, control: OutputControl<PrintProgress> = {}): Promise<PrintSummary> {
   if (control.isolate === false) return printInProcess(options, control)
-  const run = runIsolated<PrintSummary>({kind: 'print', options}, control.onProgress as (p: unknown) => void, control.onOutput)
+  const run = runIsolated<PrintSummary>({kind: 'print', options}, control.onProgress as (p: unknown) => void, control.onOutput, control)
   if (control.signal?.aborted) run.stop()
   control.signal?.addEventListener('abort', () => run.stop(), {once: true})
   return run.result

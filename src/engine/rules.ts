@@ -106,7 +106,7 @@ export async function runRules(options: RulesOptions, control: OutputControl<Rul
   const {resolved, set} = resolve(options)
   try {
     if (control.isolate === false) return await runRulesInProcess(resolved, control)
-    const run = runIsolated<RulesSummary>({kind: 'rules', options: resolved}, control.onProgress as (p: unknown) => void, control.onOutput)
+    const run = runIsolated<RulesSummary>({kind: 'rules', options: resolved}, control.onProgress as (p: unknown) => void, control.onOutput, control)
     if (control.signal?.aborted) run.stop()
     control.signal?.addEventListener('abort', () => run.stop(), {once: true})
     return await run.result

@@ -1,32 +1,53 @@
 // record() and replay() as the library offers them: the run happens in a child process that
 // hosts the plugins (src/worker), so that a crashing plugin is reported, not fatal.
 import type {PluginInspection} from '../plugin/inspect.js'
-import {runIsolated} from '../worker/isolate.js'
+import {runIsolated, type IsolationOptions} from '../worker/isolate.js'
 import {recordInProcess, type RecordOptions, type RecordProgress, type RecordSummary} from './record.js'
 import {replayInProcess, type ReplayOptions, type ReplayProgress, type ReplayResult} from './replay.js'
 
-export interface RunControl<P> {
+export interface RunControl<P> extends IsolationOptions {
   onProgress?: (progress: P) => void
-  /** Run the plugins in this process (faster to start; a plugin crash kills the process). */
+  /**
+   * Run the plugins in this process (faster to start; a plugin crash kills the process, and a
+   * plugin call that never returns is waited for: `pluginTimeoutMs` needs isolation).
+   */
   isolate?: boolean
 }
 
 /** Records live events from source plugins into a capture and its golden file. */
 export function record(options: RecordOptions, control: RunControl<RecordProgress> & {signal?: AbortSignal} = {}): Promise<RecordSummary> {
   if (control.isolate === false) return recordInProcess(options, control)
-  const run = runIsolated<RecordSummary>({kind: 'record', options}, control.onProgress as (p: unknown) => void)
-  if (control.signal?.aborted) run.stop()
-  control.signal?.addEventListener('abort', () => run.stop(), {once: true})
-  return run.result
+  // --duration holds even when a source never returns: the child stops between batches by
+  // itself; if it has not a moment after the deadline, stop() ends it. The deadline counts
+  // from the recording's start (the child's first progress, after the plugins opened), or,
+  // when a plugin never gets that far, 10 s after the duration.
+  let deadline: NodeJS.Timeout | undefined
+  const durationMs = options.durationMs
+  const onProgress = (p: RecordProgress) => {
+    if (durationMs !== undefined && !armed) {
+      armed = true
+      clearTimeout(deadline)
+      deadline = setTimeout(() => run.stop('the end of --duration'), Math.max(0, durationMs - p.elapsedMs))
+    }
+    control.onProgress?.(p)
+  }
+  let armed = false
+  const run = runIsolated<RecordSummary>({kind: 'record', options}, onProgress as (p: unknown) => void, undefined, control)
+  if (durationMs !== undefined) deadline = setTimeout(() => run.stop('the end of --duration'), durationMs + 10_000)
+  // an abort reason given as text names the request in a hang report ("Ctrl-C")
+  const stop = () => run.stop(typeof control.signal?.reason === 'string' ? control.signal.reason : undefined)
+  if (control.signal?.aborted) stop()
+  control.signal?.addEventListener('abort', stop, {once: true})
+  return run.result.finally(() => clearTimeout(deadline))
 }
 
 /** Replays a capture through plugins and compares with its golden file. */
 export function replay(options: ReplayOptions, control: RunControl<ReplayProgress> = {}): Promise<ReplayResult> {
   if (control.isolate === false) return replayInProcess(options, control)
-  return runIsolated<ReplayResult>({kind: 'replay', options}, control.onProgress as (p: unknown) => void).result
+  return runIsolated<ReplayResult>({kind: 'replay', options}, control.onProgress as (p: unknown) => void, undefined, control).result
 }
 
 /** Loads (and with `initConfig`, initializes) a plugin in a child process. */
-export function inspectPluginIsolated(path: string, options: {initConfig?: string} = {}): Promise<PluginInspection> {
-  return runIsolated<PluginInspection>({kind: 'inspect', path, initConfig: options.initConfig}).result
+export function inspectPluginIsolated(path: string, options: {initConfig?: string} & IsolationOptions = {}): Promise<PluginInspection> {
+  return runIsolated<PluginInspection>({kind: 'inspect', path, initConfig: options.initConfig}, undefined, undefined, options).result
 }

@@ -51,9 +51,14 @@ process.on('message', (msg: ToChild) => {
     wakeSender = undefined
     return
   }
+  native.dieWithParent(msg.parentPid)
   native.installCrashRecorder(msg.crashFile)
-  run(msg.job).then(
-    (result) => send({type: 'result', result}),
-    (err) => send({type: 'error', error: serializeError(err)}),
-  ).finally(() => process.disconnect())
+  run(msg.job)
+    .then(
+      (result): FromChild => ({type: 'result', result}),
+      (err): FromChild => ({type: 'error', error: serializeError(err)}),
+    )
+    // Disconnect only once the last message is written: disconnecting closes the channel and
+    // drops writes still queued (large output chunks), and the parent would see a silent exit.
+    .then((last) => process.send!(last, () => process.disconnect()))
 })

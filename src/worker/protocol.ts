@@ -19,7 +19,7 @@ export interface OutputChunk {
 }
 
 /** `ack`: the parent has handled one `output` message (flow control). */
-export type ToChild = {type: 'run'; job: Job; crashFile: string} | {type: 'stop'} | {type: 'ack'}
+export type ToChild = {type: 'run'; job: Job; crashFile: string; parentPid: number} | {type: 'stop'} | {type: 'ack'}
 
 export type FromChild =
   | {type: 'progress'; progress: RecordProgress | ReplayProgress | PrintProgress | RulesProgress}

@@ -3,6 +3,11 @@
 //! region that a parent process reads after its child died. Updating it costs plain stores:
 //! no syscall, no allocation per event.
 //!
+//! The same record answers "is the plugin stuck?": every call into the plugin advances the
+//! slot's counters (`seq` per operation entered, `calls` per event or field), so a parent that
+//! reads the region periodically sees a busy slot whose counters have not moved for longer than
+//! its timeout, and knows which call never returned.
+//!
 //! Use: the child process creates a region in a file the parent names
 //! ([`CrashRegion::create`]), [`CrashRegion::install`]s it, optionally installs
 //! [`install_fatal_signal_handler`], then loads plugins. After the child dies, the parent calls
@@ -64,7 +69,8 @@ struct Slot {
     seq: u64,
     plugin: [u8; NAME_LEN],
     field: [u8; FIELD_LEN],
-    _reserved: [u8; 8],
+    /// Incremented before every event and field of the operation (progress within it).
+    calls: u64,
 }
 
 const _: () = {
@@ -212,7 +218,10 @@ impl Scope {
     pub fn set_event(&self, evtnum: u64) {
         if !self.slot.is_null() {
             // SAFETY: the slot belongs to this thread while the scope lives.
-            unsafe { std::ptr::write_volatile(&mut (*self.slot).evtnum, evtnum) };
+            unsafe {
+                std::ptr::write_volatile(&mut (*self.slot).evtnum, evtnum);
+                std::ptr::write_volatile(&mut (*self.slot).calls, (*self.slot).calls.wrapping_add(1));
+            }
         }
     }
 
@@ -222,6 +231,7 @@ impl Scope {
             // SAFETY: as above.
             unsafe {
                 copy_text(&mut (*self.slot).field, label);
+                std::ptr::write_volatile(&mut (*self.slot).calls, (*self.slot).calls.wrapping_add(1));
                 compiler_fence(Ordering::SeqCst);
             }
         }
@@ -277,6 +287,11 @@ pub struct CrashRecord {
     pub operation: String,
     pub evtnum: Option<u64>,
     pub field: Option<String>,
+    /// The slot (one per thread) and its progress counters: unchanged between two reads, the
+    /// same call is still in progress.
+    pub slot: u32,
+    pub seq: u64,
+    pub calls: u64,
 }
 
 fn text_of(bytes: &[u8]) -> String {
@@ -302,7 +317,8 @@ pub fn read_records(path: &Path) -> Result<Vec<CrashRecord>, HostError> {
         if le32(at) == 0 {
             continue;
         }
-        let evtnum = u64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap_or([0xff; 8]));
+        let le64 = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or([0xff; 8]));
+        let evtnum = le64(at + 8);
         let field = text_of(&bytes[at + 88..at + 88 + FIELD_LEN]);
         out.push(CrashRecord {
             pid,
@@ -313,6 +329,9 @@ pub fn read_records(path: &Path) -> Result<Vec<CrashRecord>, HostError> {
                 .to_string(),
             evtnum: (evtnum != NO_EVENT).then_some(evtnum),
             field: (!field.is_empty()).then_some(field),
+            slot: i as u32,
+            seq: le64(at + 16),
+            calls: le64(at + 184),
         });
     }
     Ok(out)

@@ -90,6 +90,24 @@ pub fn install_crash_recorder(path: String) -> Result<()> {
     plugin_host::crash::install_fatal_signal_handler().map_err(|e| Error::from_reason(e.message))
 }
 
+/// Makes the kernel kill this process when its parent dies (`PR_SET_PDEATHSIG`), so a plugin
+/// host never outlives the scaptool that started it, even when a plugin call never returns.
+/// `parent` is the pid the caller expects as its parent: if it has already died (the child is
+/// then re-parented), this process exits at once.
+#[napi]
+pub fn die_with_parent(parent: u32) -> Result<()> {
+    // SAFETY: plain prctl/getppid calls.
+    unsafe {
+        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+            return Err(Error::from_reason(format!("prctl(PR_SET_PDEATHSIG): {}", std::io::Error::last_os_error())));
+        }
+        if libc::getppid() as u32 != parent {
+            libc::_exit(1);
+        }
+    }
+    Ok(())
+}
+
 /// The plugin calls that were in progress when the process that wrote `path` died (JSON).
 #[napi]
 pub fn read_crash_records(path: String) -> Result<String> {
