@@ -156,7 +156,10 @@ function render(r: ReplayResult): string {
   }
   if (r.batching.length > 0) {
     lines.push(`batching ${r.strictBatching ? 'FAILURE' : 'warning'}: ${BATCHING_EXPLANATION}`)
-    for (const b of r.batching) lines.push(`  ${b.plugin}: ${b.columns.join(', ')} (${thousands(b.differences)} value${b.differences === 1 ? '' : 's'})`)
+    for (const b of r.batching) {
+      if (b.failure) lines.push(`  ${b.plugin}: fails with all fields in one call: ${b.failure}`)
+      else lines.push(`  ${b.plugin}: ${b.columns.join(', ')} (${thousands(b.differences)} value${b.differences === 1 ? '' : 's'})`)
+    }
     for (const d of r.batchingDifferences.slice(0, 10)) lines.push(`  evt.num ${d.evtnum} ${d.column}: ${d.oneField} with one field per call, ${d.allFields} with all fields in one call`)
   } else if (r.batchingProbed.length > 0) {
     lines.push(`batching probe: no change with all fields in one call (${r.batchingProbed.join(', ')})`)

@@ -87,3 +87,22 @@ test('generations whose calls carry one field (0.x) are not probed', async (t) =
   t.true(j.passed)
   t.deepEqual(j.batchingProbed, [])
 })
+
+test('a plugin that crashes with all fields in one call (Rust SDK falco_plugin 0.5.1) is a probe finding, not a failed replay', async (t) => {
+  const dir = tempDir()
+  const lib = plugin('rust/libdummy_rs.so')
+  const out = join(dir, 'rs.scap')
+  const rec = await cli(['record', '-p', lib, '--init-config', '{"seed": 7}', '--field', 'dummy_rs.divisible[3]', '-o', out])
+  t.is(rec.status, 0, rec.stderr)
+  const r = await cli(['replay', out, '-p', lib])
+  t.is(r.status, 0, r.stdout + r.stderr)
+  t.regex(r.stdout, /dummy_rs: fails with all fields in one call: plugin 'dummy_rs' crashed the plugin host \(signal SIGSEGV\) during extract/)
+  t.regex(r.stdout, /\nPASS$/m)
+  t.notRegex(r.stderr, /fatal SIGSEGV/, 'the probe process crash is reported once, as a finding')
+  const strict = JSON.parse((await cli(['replay', out, '-p', lib, '--strict-batching', '--json'])).stdout)
+  t.false(strict.passed)
+  t.is(strict.batching[0].plugin, 'dummy_rs')
+  t.regex(strict.batching[0].failure, /crashed the plugin host/)
+  // every value of the replay itself is proven
+  t.true(strict.columns.every((c: {compared: number; mismatches: number}) => c.compared === 20 && c.mismatches === 0))
+})

@@ -28,7 +28,7 @@ export function replayJunit(r: ReplayResult): string {
       cases.push(`    <testcase classname="${classname}" name="${esc(name)}"/>`)
     }
   }
-  for (const plugin of r.batchingProbed) {
+  for (const plugin of new Set([...r.batchingProbed, ...r.batching.map((b) => b.plugin)])) {
     const name = `${plugin} gives the same values with all fields in one extract_fields call`
     const finding = r.batching.find((b) => b.plugin === plugin)
     if (!finding) {
@@ -36,7 +36,9 @@ export function replayJunit(r: ReplayResult): string {
       continue
     }
     const examples = r.batchingDifferences.filter((d) => finding.columns.includes(d.column)).slice(0, 5)
-    const detail = `${BATCHING_EXPLANATION}: ${finding.columns.join(', ')} (${finding.differences} values); ${examples.map((d) => `evt.num ${d.evtnum} ${d.column}: ${d.oneField} one field per call, ${d.allFields} all in one call`).join('; ')}`
+    const detail = finding.failure
+      ? `fails when several fields are requested in one call: ${finding.failure}`
+      : `${BATCHING_EXPLANATION}: ${finding.columns.join(', ')} (${finding.differences} values); ${examples.map((d) => `evt.num ${d.evtnum} ${d.column}: ${d.oneField} one field per call, ${d.allFields} all in one call`).join('; ')}`
     if (r.strictBatching) {
       failures++
       cases.push(`    <testcase classname="scaptool.batching" name="${esc(name)}"><failure message="${esc(BATCHING_EXPLANATION)}">${esc(detail)}</failure></testcase>`)

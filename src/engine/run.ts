@@ -3,7 +3,7 @@
 import type {PluginInspection} from '../plugin/inspect.js'
 import {runIsolated, type IsolationOptions} from '../worker/isolate.js'
 import {recordInProcess, type RecordOptions, type RecordProgress, type RecordSummary} from './record.js'
-import {replayInProcess, type ReplayOptions, type ReplayProgress, type ReplayResult} from './replay.js'
+import {judge, replayInProcess, type ReplayOptions, type ReplayProgress, type ReplayReport, type ReplayResult} from './replay.js'
 
 export interface RunControl<P> extends IsolationOptions {
   onProgress?: (progress: P) => void
@@ -41,10 +41,47 @@ export function record(options: RecordOptions, control: RunControl<RecordProgres
   return run.result.finally(() => clearTimeout(deadline))
 }
 
-/** Replays a capture through plugins and compares with its golden file. */
-export function replay(options: ReplayOptions, control: RunControl<ReplayProgress> = {}): Promise<ReplayResult> {
+/**
+ * Replays a capture through plugins and compares with its golden file. The batching probe runs
+ * beside the replay in a process of its own: a plugin that crashes when several fields are
+ * requested in one call is a finding of the probe, not the end of the replay.
+ */
+export async function replay(options: ReplayOptions, control: RunControl<ReplayProgress> = {}): Promise<ReplayResult> {
   if (control.isolate === false) return replayInProcess(options, control)
-  return runIsolated<ReplayResult>({kind: 'replay', options}, control.onProgress as (p: unknown) => void, undefined, control).result
+  const onProgress = control.onProgress as (p: unknown) => void
+  const probing = options.batchingProbe !== false && !options.update
+  const main = runIsolated<ReplayResult>({kind: 'replay', options: {...options, batchingProbe: false}}, onProgress, undefined, control)
+  if (!probing) return main.result
+  // the probe's crash is reported as its finding: its own crash report line would be noise
+  const probe = runIsolated<ReplayResult>({kind: 'replay', options: {...options, probeOnly: true}}, undefined, undefined, {...control, echoStderr: false})
+  let result: ReplayResult
+  try {
+    result = await main.result
+  } catch (err) {
+    probe.kill()
+    await probe.result.catch(() => undefined)
+    throw err
+  }
+  let probed: ReplayResult | undefined
+  let failure: ReplayReport['batchingFailure'] = null
+  try {
+    probed = await probe.result
+  } catch (err) {
+    failure = {plugin: (err as {plugin?: string}).plugin ?? null, message: (err as Error).message}
+  }
+  return judge(withProbe(result, probed, failure), {strictBatching: options.strictBatching})
+}
+
+/** The replay's report with the probe's findings in it. */
+function withProbe(report: ReplayReport, probe: ReplayReport | undefined, failure: ReplayReport['batchingFailure']): ReplayReport {
+  const byColumn = new Map((probe?.columns ?? []).map((c) => [c.column, c.batchingDifferences]))
+  return {
+    ...report,
+    columns: report.columns.map((c) => ({...c, batchingDifferences: byColumn.get(c.column) ?? 0})),
+    batchingDifferences: probe?.batchingDifferences ?? [],
+    batchingProbed: probe?.batchingProbed ?? (failure?.plugin ? [failure.plugin] : []),
+    batchingFailure: failure,
+  }
 }
 
 /** Loads (and with `initConfig`, initializes) a plugin in a child process. */

@@ -31,6 +31,8 @@ export interface IsolationOptions {
   pluginTimeoutMs?: number
   /** How long a stop request may take before the child is killed. Default 1 s. */
   stopGraceMs?: number
+  /** Pass the child's stderr through to ours (default true; its tail is kept either way). */
+  echoStderr?: boolean
 }
 
 export const DEFAULT_PLUGIN_TIMEOUT_MS = 60_000
@@ -112,7 +114,7 @@ export function runIsolated<T>(
   })
   let stderrTail = ''
   child.stderr!.on('data', (chunk: Buffer) => {
-    process.stderr.write(chunk)
+    if (options.echoStderr !== false) process.stderr.write(chunk)
     stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL)
   })
   let settled = false

@@ -227,10 +227,16 @@ impl Replayer {
             (Some(p), false) => Some(GoldenReader::open(Path::new(p))?),
             _ => None,
         };
+        // The probe replays the golden file's columns without comparing its rows.
+        let (golden, probe_header) = match golden {
+            Some(g) if opts.probe_only => (None, Some(g.header)),
+            g => (g, None),
+        };
         if opts.plugins.is_empty() {
             return Err(EngineError::usage("replay needs at least one plugin (--plugin)"));
         }
-        let (session, provided) = Session::for_replay(&opts.plugins, golden.as_ref().map(|g| &g.header), &opts.fields)?;
+        let header = golden.as_ref().map(|g| &g.header).or(probe_header.as_ref());
+        let (session, provided) = Session::for_replay(&opts.plugins, header, &opts.fields)?;
         let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
         // Before API 2.0 a framework initialized a plugin once: some old SDKs keep one global
         // object behind every state (Go SDK v0.2.0 double-frees with two live states). Those
@@ -239,16 +245,16 @@ impl Replayer {
         let concurrent = session.plugins.iter().all(|p| p.plugin.info().concurrent_states_allowed);
         let extra_pass = |s: &Session, plans| if concurrent { Pass::new(s, plans) } else { Ok(Pass::shared(plans)) };
         let forward = Pass::new(&session, Plans::OneFieldPerCall)?;
-        let reverse = if opts.reverse { Some(extra_pass(&session, Plans::OneFieldPerCall)?) } else { None };
-        let shuffle = match opts.shuffle_seed {
+        let reverse = if opts.reverse && !opts.probe_only { Some(extra_pass(&session, Plans::OneFieldPerCall)?) } else { None };
+        let shuffle = match opts.shuffle_seed.filter(|_| !opts.probe_only) {
             Some(seed) => Some((extra_pass(&session, Plans::OneFieldPerCall)?, SplitMix64::new(seed))),
             None => None,
         };
         let probed: Vec<usize> = (0..session.plugins.len()).filter(|&pi| session.plugins[pi].batched_plan.is_some()).collect();
-        let batched = if opts.batching_probe && !probed.is_empty() { Some(extra_pass(&session, Plans::Batched)?) } else { None };
+        let batched = if (opts.batching_probe || opts.probe_only) && !probed.is_empty() { Some(extra_pass(&session, Plans::Batched)?) } else { None };
         let probed_columns: Vec<bool> = session.columns.iter().map(|c| batched.is_some() && probed.contains(&c.plugin)).collect();
         let batching_probed: Vec<String> = if batched.is_some() { probed.iter().map(|&pi| session.plugins[pi].name().to_string()).collect() } else { Vec::new() };
-        let update = if opts.update {
+        let update = if opts.update && !opts.probe_only {
             let path = golden_path.clone().unwrap_or_else(|| format!("{}.golden", opts.capture));
             Some(GoldenWriter::create(Path::new(&path), &session.golden_header())?)
         } else {

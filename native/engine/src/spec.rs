@@ -80,6 +80,12 @@ pub struct ReplayOptions {
     /// batching probe.
     #[serde(default = "yes")]
     pub batching_probe: bool,
+    /// Run only the batching probe: the forward pass and the all-fields pass, compared with
+    /// each other (no golden comparison, no order passes). The probe runs in a process of its
+    /// own, so that a plugin that crashes when several fields are asked at once is a finding,
+    /// not the end of the replay.
+    #[serde(default)]
+    pub probe_only: bool,
     /// Events per window for the order checks (memory bound).
     #[serde(default = "default_window")]
     pub window: usize,
