@@ -44,7 +44,7 @@ stage "clippy (native/, warnings are errors)"
 if cargo clippy --manifest-path native/Cargo.toml --workspace --all-targets --no-deps --release -- -D warnings >"$logs/clippy.log" 2>&1; then add 1 0; echo "ok   cargo clippy"; else add 0 1; echo "FAIL cargo clippy"; grep -E "^(error|warning)" -A6 "$logs/clippy.log" | head -40; fi
 
 stage "fixture plugin checks"
-for target in "-C fixtures/plugins check" "-C fixtures/plugins/go check" "-C fixtures/plugins/go test"; do
+for target in "-C fixtures/plugins check" "-C fixtures/plugins/go check" "-C fixtures/plugins/go test" "-C fixtures/plugins/rust check"; do
   # shellcheck disable=SC2086
   if make -s $target >"$logs/make.log" 2>&1; then add 1 0; echo "ok   make $target"; else add 0 1; echo "FAIL make $target"; tail -30 "$logs/make.log"; fi
 done

@@ -36,7 +36,7 @@ type Fail = (node: Node | null | undefined, message: string) => Error
 
 /** Reads a rule's `exceptions:` list. Shapes are checked here; defaults and consistency are
  * checked by `checkException` once it is known whether the item defines or appends. */
-export function readExceptions(node: Node, rule: string, where: (n: Node) => string, bad: Fail): RuleException[] {
+export function readExceptions(node: Node, rule: string, where: (n: Node) => string, bad: Fail, warn: (node: Node, message: string) => void): RuleException[] {
   if (isScalar(node) && node.value === null) return []
   if (!isSeq(node)) throw bad(node, `rule '${rule}': 'exceptions' must be a list of {name, fields, comps, values}`)
   const names = new Set<string>()
@@ -47,7 +47,8 @@ export function readExceptions(node: Node, rule: string, where: (n: Node) => str
     const nameNode = get('name')
     if (!isScalar(nameNode) || nameNode.value === null || typeof nameNode.value === 'object') throw bad(map, `rule '${rule}': an exception needs a 'name'`)
     const name = String(nameNode.value)
-    if (names.has(name)) throw bad(nameNode, `rule '${rule}': exception '${name}' is defined twice`)
+    // Falco keeps both (an append adds values to the first one) and warns.
+    if (names.has(name)) warn(map, `rule '${rule}' exception '${name}': Multiple definitions of exception '${name}' in the same rule`)
     names.add(name)
     const what = `rule '${rule}' exception '${name}'`
     const stringOrList = (key: string): string | string[] | undefined => {

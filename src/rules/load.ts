@@ -7,6 +7,9 @@
 //
 // Keys follow Falco's rule schema (`rule_json_schema.h`); keys that do not change which alerts
 // are given (capture, warn_evttypes, required_engine_version...) are accepted and ignored.
+// What current Falco refuses is an error here too, and what it only warns about (an unknown
+// key, an unknown item, deprecated `append: true`...) is a warning, in Falco's words where a
+// user would search for them: test/rules-falco.test.ts runs both on the same files.
 // Rule `exceptions` become part of the condition, as in Falco (see exceptions.ts).
 import {readFileSync} from 'node:fs'
 
@@ -81,11 +84,25 @@ export class RuleSet {
   files: string[] = []
   /** `rule NAME condition`, `rule NAME output`, `macro NAME condition` → where the text is. */
   private readonly texts = new Map<string, Located>()
+  /** Each file's text, for the lines of error messages. */
+  private readonly fileTexts = new Map<string, string>()
 
   /** The options the native rules engine takes (see native/engine/src/rules.rs). */
   toNative(): {rules: unknown[]; macros: unknown[]; lists: unknown[]; requiredPluginVersions: unknown[]} {
     return {
-      rules: this.rules.map((r) => ({name: r.name, condition: this.conditionOf(r).text, output: r.output, priority: r.priority, source: r.source, enabled: r.enabled, tags: r.tags, skipIfUnknownFilter: r.skipIfUnknownFilter, where: r.where})),
+      rules: this.rules.map((r) => ({
+        name: r.name,
+        condition: this.conditionOf(r).text,
+        output: r.output,
+        priority: r.priority,
+        source: r.source,
+        enabled: r.enabled,
+        tags: r.tags,
+        skipIfUnknownFilter: r.skipIfUnknownFilter,
+        // Every exception's fields are checked, with values or not (Falco's validation).
+        exceptions: r.exceptions.filter((e) => e.fields !== undefined).map((e) => ({name: e.name, fields: typeof e.fields === 'string' ? [e.fields] : e.fields})),
+        where: r.where,
+      })),
       macros: this.macros.map((m) => ({name: m.name, condition: m.condition})),
       lists: this.lists.map((l) => ({name: l.name, items: l.items})),
       requiredPluginVersions: this.requiredPluginVersions,
@@ -115,6 +132,7 @@ export class RuleSet {
   locate(err: FilterError): FilterError {
     const loc = err.location
     if (loc.kind === 'filter' || loc.kind === 'format') return err
+    if (loc.kind === 'rule' && loc.part.startsWith('exception ')) return this.locateException(err)
     const key = `${loc.kind} ${loc.name} ${loc.part}`
     const rule = loc.kind === 'rule' && loc.part === 'condition' ? this.rules.find((r) => r.name === loc.name) : undefined
     const located = rule ? this.conditionOf(rule) : this.texts.get(key)
@@ -131,6 +149,19 @@ export class RuleSet {
     })
     const message = `${pos.file}:${pos.line}:${pos.col}: ${what}: ${loc.reason}${uses.join('')}\n${caretLines(pos.lineText, 1, pos.col)}`
     return new FilterError(message, {...loc, file: pos.file, fileLine: pos.line, fileCol: pos.col})
+  }
+
+  /** An exception whose fields do not resolve: the error points at the exception's item. */
+  private locateException(err: FilterError): FilterError {
+    const loc = err.location
+    const exName = loc.part.slice('exception '.length)
+    const ex = this.rules.find((r) => r.name === loc.name)?.exceptions.find((e) => e.name === exName && e.fields !== undefined)
+    const at = ex && /^(.*):(\d+):(\d+)$/.exec(ex.where)
+    if (!at) return err
+    const [, file, line, col] = at
+    const lineText = (this.fileTexts.get(file) ?? '').split(/\r\n|\n|\r/)[Number(line) - 1] ?? ''
+    const message = `${ex.where}: rule '${loc.name}' exception '${exName}': ${loc.reason}\n${caretLines(lineText, 1, Number(col))}`
+    return new FilterError(message, {...loc, file, fileLine: Number(line), fileCol: Number(col)})
   }
 
   /** The file position of character `at` of a located text. */
@@ -160,6 +191,7 @@ export class RuleSet {
   /** Adds the items of one rules file's text. */
   add(file: string, text: string): void {
     this.files.push(file)
+    this.fileTexts.set(file, text)
     const lines = new LineCounter()
     const doc = parseDocument(text, {lineCounter: lines, keepSourceTokens: false})
     const where = (node: Node | null | undefined) => {
@@ -177,8 +209,17 @@ export class RuleSet {
     if (!isSeq(root)) throw bad(root as Node, 'a rules file is a list of items (- rule: ..., - macro: ..., - list: ...)')
     const segment = (node: Node, value: string, at = 0): Segment => ({at, text: value, file, start: node.range![0], end: node.range![1], lines, source: text})
     for (const item of root.items) {
-      if (!isMap(item)) throw bad(item as Node, 'expected a mapping (rule, macro, list, required_plugin_versions...)')
+      // A null item (`-`, `- ~`) is skipped, as Falco does since 0.33.
+      if (item === null || (isScalar(item) && item.value === null)) continue
+      if (!isMap(item)) throw bad(item as Node, 'unexpected element type: each item should be a mapping (rule, macro, list, required_plugin_versions...)')
       const map = item as YAMLMap<unknown, unknown>
+      /** Falco ignores keys it does not know, with a warning (given once the item loaded). */
+      const warnUnknownKeys = (label: string, known: readonly string[]) => {
+        for (const p of map.items) {
+          const k = isScalar(p.key) ? String(p.key.value) : String(p.key)
+          if (!known.includes(k)) this.warnings.push(`${where(map)}: ${label}: Unknown key '${k}'. The key will be ignored.`)
+        }
+      }
       const get = (key: string): Pair<unknown, unknown> | undefined => map.items.find((p) => isScalar(p.key) && p.key.value === key) as Pair<unknown, unknown> | undefined
       const str = (key: string, required: boolean): {value: string; node: Node} | undefined => {
         const p = get(key)
@@ -217,17 +258,28 @@ export class RuleSet {
         if (!p) return out
         const v = p.value as Node
         if (!isMap(v)) throw bad(v ?? map, "'override' must map keys to append or replace")
+        const kind = get('rule') ? 'rule' : get('macro') ? 'macro' : get('list') ? 'list' : undefined
         for (const q of v.items) {
           const k = isScalar(q.key) ? String(q.key.value) : ''
           const how = isScalar(q.value) ? String(q.value.value) : ''
           if (how !== 'append' && how !== 'replace') throw bad(q.value as Node, `override of '${k}' must be append or replace`)
+          const allowed = kind && OVERRIDABLE[kind][how]
+          if (allowed && !allowed.includes(k)) throw bad(q.key as Node, how === 'append' ? `key '${k}' cannot be appended to, use 'replace' instead` : `key '${k}' cannot be replaced`)
           out.set(k, how)
         }
         return out
       }
+      // Falco looks for the item's kind in this order.
+      if (get('required_engine_version')) {
+        warnUnknownKeys('required_engine_version', ['required_engine_version'])
+        continue
+      }
       const append = bool('append') ?? false
       const ov = overrides()
       if (append && ov.size > 0) throw bad(map, "'append' and 'override' cannot be used together")
+      const deprecatedAppend = (label: string) => {
+        if (append) this.warnings.push(`${where(map)}: ${label}: 'append: true' is deprecated in Falco; list the keys to append under 'override' (e.g. 'override: {condition: append}')`)
+      }
 
       if (get('required_plugin_versions')) {
         const p = get('required_plugin_versions')!
@@ -242,30 +294,32 @@ export class RuleSet {
           for (const a of alternatives) if (typeof a?.name !== 'string' || typeof a?.version !== 'string') throw bad(entry, "alternatives need 'name' and 'version' strings")
           this.requiredPluginVersions.push({name: js.name, version: String(js.version), alternatives: alternatives.map((a) => ({name: String(a.name), version: String(a.version)})), where: where(entry)})
         }
+        warnUnknownKeys('required_plugin_versions', ['required_plugin_versions'])
         continue
       }
-      if (get('required_engine_version')) continue
 
       if (get('list')) {
         const name = str('list', true)!.value
         const items = strList('items')
+        if (!items) throw bad(map, `list '${name}': missing required key 'items'`)
         const prev = this.lists.find((l) => l.name === name)
         if ((append || ov.get('items') === 'append') && prev) {
-          prev.items.push(...(items?.value ?? []))
+          prev.items.push(...items.value)
         } else if (append || ov.get('items') === 'append') {
           throw bad(map, `list '${name}': append to a list that is not defined`)
         } else {
-          if (!items) throw bad(map, `list '${name}': missing required key 'items'`)
           const entry = {name, items: items.value, where: where(map)}
           if (prev) Object.assign(prev, entry)
           else this.lists.push(entry)
         }
+        deprecatedAppend(`list '${name}'`)
+        warnUnknownKeys(`list '${name}'`, LIST_KEYS)
         continue
       }
 
       if (get('macro')) {
         const name = str('macro', true)!.value
-        const cond = str('condition', !append && !ov.has('condition'))
+        const cond = str('condition', true)
         const prev = this.macros.find((m) => m.name === name)
         const key = `macro ${name} condition`
         if (append || ov.get('condition') === 'append') {
@@ -277,28 +331,49 @@ export class RuleSet {
           else this.macros.push(entry)
           this.texts.set(key, {text: cond.value, segments: [segment(cond.node, cond.value)]})
         }
+        deprecatedAppend(`macro '${name}'`)
+        warnUnknownKeys(`macro '${name}'`, MACRO_KEYS)
         continue
       }
 
       if (get('rule')) {
         const name = str('rule', true)!.value
         const prev = this.rules.find((r) => r.name === name)
-        const keys = map.items.map((p) => (isScalar(p.key) ? String(p.key.value) : ''))
-        const onlyEnabled = keys.every((k) => k === 'rule' || k === 'enabled')
-        if (prev && onlyEnabled) {
-          prev.enabled = bool('enabled') ?? prev.enabled
+        // Falco reads an item without condition, output, desc and priority (and without
+        // append/override) as turning an earlier rule on or off.
+        const onlyEnabled = !append && ov.size === 0 && !['condition', 'output', 'desc', 'priority'].some((k) => get(k))
+        if (onlyEnabled) {
+          if (!prev) throw bad(map, `rule '${name}': enabling or disabling a rule that is not defined`)
+          const en = bool('enabled')
+          if (en === undefined) throw bad(map, `rule '${name}': missing required key 'enabled' (or condition, output, desc and priority to define the rule)`)
+          prev.enabled = en
+          this.warnings.push(`${where(map)}: rule '${name}': a standalone 'enabled' is deprecated in Falco; add 'override: {enabled: replace}'`)
+          warnUnknownKeys(`rule '${name}'`, RULE_KEYS)
           continue
         }
-        if (!prev && onlyEnabled) throw bad(map, `rule '${name}': enabling or disabling a rule that is not defined`)
         const exceptionsNode = get('exceptions')?.value as Node | undefined
-        const exceptions = exceptionsNode === undefined ? undefined : readExceptions(exceptionsNode, name, where, bad)
+        const exceptions = exceptionsNode === undefined ? undefined : readExceptions(exceptionsNode, name, where, bad, (node, message) => this.warnings.push(`${where(node)}: ${message}`))
         const priority = str('priority', false)
         if (priority && !PRIORITY_NAMES.includes(priority.value.toLowerCase())) {
           throw bad(priority.node, `rule '${name}': unknown priority '${priority.value}' (${PRIORITY_HELP})`)
         }
         if (append || ov.size > 0) {
+          if (ov.size > 0) {
+            for (const [k, mode] of ov) if (!get(k)) throw bad(map, `rule '${name}': an ${mode} override for '${k}' was specified but '${k}' is not defined`)
+          } else if (!get('condition') && !get('exceptions')) {
+            throw bad(map, `rule '${name}': an appended rule must have exceptions or condition property`)
+          }
           if (!prev) throw bad(map, `rule '${name}': append/override of a rule that is not defined`)
-          const how = (k: string) => (append ? (k === 'condition' || k === 'output' || k === 'desc' || k === 'tags' ? 'append' : undefined) : ov.get(k))
+          // An item that overrides keys must say how for each key it sets.
+          if (ov.size > 0) {
+            const unexpected = map.items.find((p) => isScalar(p.key) && OVERRIDABLE_RULE_KEYS.includes(String(p.key.value)) && !ov.has(String(p.key.value)))
+            if (unexpected) throw bad(unexpected.key as Node, `rule '${name}': unexpected key '${(unexpected.key as {value: unknown}).value}': no corresponding entry under 'override' is defined`)
+          }
+          // The item's source, when it changes the condition, must be the rule's.
+          const itemSource = str('source', false)?.value
+          if (itemSource && (append || ov.has('condition')) && itemSource !== prev.source) throw bad(map, `rule '${name}' has been re-defined with a different source ('${itemSource}', was '${prev.source}')`)
+          // `append: true` appends the condition and exceptions only (other keys are ignored).
+          const how = (k: string) => (append ? (k === 'condition' || k === 'exceptions' ? 'append' : undefined) : ov.get(k))
           for (const k of ['condition', 'output', 'desc'] as const) {
             const v = str(k, false)
             const mode = how(k)
@@ -313,29 +388,35 @@ export class RuleSet {
           if (tags && how('tags') === 'append') prev.tags.push(...tags.value)
           else if (tags && how('tags') === 'replace') prev.tags = tags.value
           if (priority && how('priority') === 'replace') prev.priority = priority.value
-          const exMode = append ? 'append' : ov.get('exceptions')
+          const exMode = how('exceptions')
           if (exceptions && exMode === 'append') appendExceptions(prev.exceptions, exceptions, name, bad)
           else if (exceptions && exMode === 'replace') {
             for (const ex of exceptions) checkException(ex, name, bad)
             prev.exceptions = exceptions
           }
           const en = bool('enabled')
-          if (en !== undefined && (append || ov.get('enabled') === 'replace')) prev.enabled = en
+          if (en !== undefined && how('enabled') === 'replace') prev.enabled = en
+          deprecatedAppend(`rule '${name}'`)
+          warnUnknownKeys(`rule '${name}'`, RULE_KEYS)
           continue
         }
+        // Required in this order, as Falco checks them.
         const condition = str('condition', true)!
         const output = str('output', true)!
+        const desc = str('desc', true)!
         if (!priority) throw bad(map, `rule '${name}': missing required key 'priority'`)
         for (const ex of exceptions ?? []) checkException(ex, name, bad)
-        const desc = str('desc', false)
-        if (!desc) this.warnings.push(`${where(map)}: rule '${name}' has no desc (Falco requires one)`)
+        const source = str('source', false)?.value ?? 'syscall'
+        if (prev && prev.source !== source) throw bad(map, `rule '${name}' has been re-defined with a different source ('${source}', was '${prev.source}')`)
+        // Falco trims a defined rule's output (not the text an append adds).
+        const outputText = output.value.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '')
         const rule: LoadedRule = {
           name,
-          desc: desc?.value ?? '',
+          desc: desc.value,
           condition: condition.value,
-          output: output.value,
+          output: outputText,
           priority: priority.value,
-          source: str('source', false)?.value ?? 'syscall',
+          source,
           enabled: bool('enabled') ?? true,
           tags: strList('tags')?.value ?? [],
           skipIfUnknownFilter: bool('skip-if-unknown-filter') ?? false,
@@ -345,10 +426,12 @@ export class RuleSet {
         if (prev) Object.assign(prev, rule)
         else this.rules.push(rule)
         this.texts.set(`rule ${name} condition`, {text: condition.value, segments: [segment(condition.node, condition.value)]})
-        this.texts.set(`rule ${name} output`, {text: output.value, segments: [segment(output.node, output.value)]})
+        this.texts.set(`rule ${name} output`, {text: outputText, segments: [segment(output.node, outputText)]})
+        warnUnknownKeys(`rule '${name}'`, RULE_KEYS)
         continue
       }
-      throw bad(map, 'unknown item: expected rule, macro, list, required_plugin_versions or required_engine_version')
+      // An empty mapping or one of unknown keys: Falco skips it with a warning.
+      this.warnings.push(`${where(map)}: Unknown top level item`)
     }
   }
 
@@ -376,6 +459,21 @@ function offsetOf(text: string, line: number, col: number): number {
   }
   return Math.min(text.length, i + [...text.slice(i)].slice(0, col - 1).join('').length)
 }
+
+/** The keys of each kind of item (Falco's rule schema); others get a warning and are ignored. */
+const LIST_KEYS = ['list', 'items', 'append', 'override'] as const
+const MACRO_KEYS = ['macro', 'condition', 'append', 'override'] as const
+/** What `override` may append or replace, per kind of item. */
+const OVERRIDABLE: Record<'rule' | 'macro' | 'list', Record<'append' | 'replace', readonly string[]>> = {
+  rule: {
+    append: ['condition', 'output', 'desc', 'tags', 'exceptions'],
+    replace: ['condition', 'output', 'desc', 'priority', 'capture', 'capture_duration', 'tags', 'exceptions', 'enabled', 'warn_evttypes', 'skip-if-unknown-filter'],
+  },
+  macro: {append: ['condition'], replace: ['condition']},
+  list: {append: ['items'], replace: ['items']},
+}
+const OVERRIDABLE_RULE_KEYS = [...new Set([...OVERRIDABLE.rule.append, ...OVERRIDABLE.rule.replace])]
+const RULE_KEYS = ['rule', 'condition', 'output', 'desc', 'priority', 'source', 'enabled', 'capture', 'capture_duration', 'warn_evttypes', 'skip-if-unknown-filter', 'tags', 'exceptions', 'override', 'append'] as const
 
 const PRIORITY_NAMES = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'info', 'debug']
 const PRIORITY_HELP = 'Emergency, Alert, Critical, Error, Warning, Notice, Informational (or Info), Debug'

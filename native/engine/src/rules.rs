@@ -8,13 +8,17 @@
 //!
 //! * A rule runs on the events of its `source` (default `syscall`); rules for sources no loaded
 //!   plugin provides are skipped with a warning (scaptool has no syscall state: syscall rules are
-//!   skipped too). Disabled rules are not loaded.
+//!   skipped too). Disabled rules, and rules below the minimum priority, are compiled (an error in
+//!   them is an error, as in Falco) but do not run.
+//! * Every exception field must be a field of the rule's source, even in an exception without
+//!   values (Falco: `'F' is not a supported filter field`).
 //! * Rules are tried in the order they are defined; with `rule_matching: first` (the default)
 //!   only the first matching rule of an event alerts, with `all` every one does.
 //! * Text alerts: `*%evt.time: <Priority> <output>` (`%evt.time.iso8601` with
-//!   `time_format_iso_8601`); fields without a value print `<NA>`.
+//!   `time_format_iso_8601`); fields without a value print `<NA>`. The whole line is escaped as
+//!   a JSON string's contents (see `rules/text_alert.rs`), as Falco prints it.
 //! * JSON alerts (keys sorted, as Falco's JSON library prints them): `hostname`, `output` (the
-//!   text alert line), `output_fields` (every `%field` of the rule's output, typed, plus
+//!   alert line, not escaped beyond the JSON encoding), `output_fields` (every `%field` of the rule's output, typed, plus
 //!   `evt.time`), `priority`, `rule`, `source`, `tags` (sorted), `time` (ISO 8601 UTC, `Z`).
 //!   `hostname` is `FALCO_HOSTNAME` when set, else the machine's.
 //! * The summary counts alerts ("Events detected"), by priority (Falco's short names, upper
@@ -37,6 +41,8 @@ use crate::extraction::{EvtContext, Extraction};
 use crate::fieldset::FieldSet;
 use crate::print::filter_error;
 use crate::spec::PluginSpec;
+
+mod text_alert;
 
 /// Falco's priorities, most severe first: (name, short name).
 pub const PRIORITIES: [(&str, &str); 8] = [
@@ -74,9 +80,19 @@ pub struct RuleSpec {
     pub tags: Vec<String>,
     #[serde(default)]
     pub skip_if_unknown_filter: bool,
+    /// The rule's exceptions (their fields only: the values are already in the condition).
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
     /// `file:line:col` of the rule, for messages.
     #[serde(default, rename = "where")]
     pub location: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExceptionSpec {
+    pub name: String,
+    pub fields: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -283,6 +299,41 @@ fn at(location: &Option<String>) -> String {
     location.as_ref().map(|l| format!("{l}: ")).unwrap_or_default()
 }
 
+/// Falco checks that every exception field is a field of the rule's source, whether the
+/// exception has values or not; a field is checked as `FIELD exists` would compile, so an
+/// argument or a transformer is checked too. The error names the exception (the TypeScript
+/// layer points it at the exception's item).
+fn check_exception_fields(rule: &RuleSpec, resolver: &dyn scap_filter::FieldResolver) -> Result<(), EngineError> {
+    for ex in &rule.exceptions {
+        for field in &ex.fields {
+            let checked = scap_filter::parse(&format!("{field} exists")).and_then(|e| scap_filter::compile(&e, resolver));
+            let Err(e) = checked else { continue };
+            // Falco's wording for a field it does not know; scaptool's own hint follows.
+            let reason = match e.message.strip_prefix(&format!("unknown field '{field}'")) {
+                Some(hint) => format!("'{field}' is not a supported filter field{hint}"),
+                None if e.kind == ErrorKind::Syntax => format!("'{field}' is not a supported filter field"),
+                None => e.message.clone(),
+            };
+            let mut err = EngineError::usage(format!("{}rule '{}' exception '{}': {reason}", at(&rule.location), rule.name, ex.name));
+            err.detail_code = Some("EXCEPTION_FIELD".into());
+            err.filter = Some(Box::new(crate::error::FilterLocation {
+                kind: "rule".into(),
+                name: Some(rule.name.clone()),
+                part: format!("exception {}", ex.name),
+                text: field.clone(),
+                offset: 0,
+                line: 1,
+                col: 1,
+                reason,
+                rule: None,
+                used_at: Vec::new(),
+            }));
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
 /// A rule's filter error, located in the rule or in the macro it comes from.
 fn rule_error(rule: &RuleSpec, part: &str, text: &str, e: &FilterError, macros: &[MacroSpec]) -> EngineError {
     let mut err = match e.source.strip_prefix("macro ") {
@@ -322,21 +373,19 @@ impl RulesRunner {
             defs.add_macro(&m.name, &m.condition).map_err(|e| filter_error("macro", Some(&m.name), "condition", &m.condition, &e))?;
         }
         let sources = set.plugin_sources();
+        let source_of = |r: &RuleSpec| r.source.clone().unwrap_or_else(|| "syscall".into());
+        // Falco validates the exceptions of every rule of a loaded source while it reads the
+        // files, before it compiles any condition.
+        for r in opts.rules.iter().filter(|r| sources.contains(&source_of(r))) {
+            check_exception_fields(r, &set.resolver(Some(&source_of(r))))?;
+        }
         let mut rules = Vec::new();
         let mut skipped = Vec::new();
         for r in &opts.rules {
-            if !r.enabled {
-                skipped.push(SkippedRule { rule: r.name.clone(), reason: "disabled".into() });
-                continue;
-            }
             let level = parse_priority(&r.priority).ok_or_else(|| {
                 EngineError::usage(format!("{}rule '{}': unknown priority '{}' (Emergency, Alert, Critical, Error, Warning, Notice, Informational/Info, Debug)", at(&r.location), r.name, r.priority))
             })?;
-            if level > min_level {
-                skipped.push(SkippedRule { rule: r.name.clone(), reason: format!("priority {} is below the minimum", PRIORITIES[level].0) });
-                continue;
-            }
-            let source = r.source.clone().unwrap_or_else(|| "syscall".into());
+            let source = source_of(r);
             if !sources.contains(&source) {
                 let why = if source == "syscall" {
                     "source 'syscall': scaptool replays plugin sources only".to_string()
@@ -346,6 +395,8 @@ impl RulesRunner {
                 skipped.push(SkippedRule { rule: r.name.clone(), reason: why });
                 continue;
             }
+            // Disabled rules and rules below the minimum priority are compiled all the same (a
+            // mistake in them is an error, as in Falco), then left out.
             let resolver = set.resolver(Some(&source));
             let parsed = scap_filter::parse(&r.condition).map_err(|e| rule_error(r, "condition", &r.condition, &e, &opts.macros))?;
             let compiled = defs.expand(&parsed).and_then(|x| scap_filter::compile(&x, &resolver));
@@ -366,6 +417,14 @@ impl RulesRunner {
                 rule_error(r, "output", &r.output, &e, &opts.macros)
             })?;
             let output = OutputFormat::parse(&format!("*{}", r.output), &resolver).map_err(|e| rule_error(r, "output", &r.output, &e, &opts.macros))?;
+            if !r.enabled {
+                skipped.push(SkippedRule { rule: r.name.clone(), reason: "disabled".into() });
+                continue;
+            }
+            if level > min_level {
+                skipped.push(SkippedRule { rule: r.name.clone(), reason: format!("priority {} is below the minimum", PRIORITIES[level].0) });
+                continue;
+            }
             let mut tags = r.tags.clone();
             tags.sort();
             tags.dedup();
@@ -503,7 +562,7 @@ impl RulesRunner {
             obj.sort_by(|a, b| a.0.cmp(b.0));
             write_object(&obj, out);
         } else {
-            out.push_str(&line);
+            text_alert::push_escaped(&line, out);
         }
         out.push('\n');
         if self.opts.records {

@@ -126,7 +126,8 @@ fn the_guides_rule_alerts_like_falco() {
     // dummy_c values 8 9 10 16 26 30 37 48 55: divisible by 3 at evt.num 2 (9) and 6 (30) and 8 (48)
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
-    assert!(lines[0].ends_with(": Informational A dummy event (event={\"sample\": \"9\"} sample=9 sample_str=9 num=2)"), "{}", lines[0]);
+    // Falco escapes the whole text line as JSON string contents: the quotes of evt.plugininfo too
+    assert!(lines[0].ends_with(r#": Informational A dummy event (event={\"sample\": \"9\"} sample=9 sample_str=9 num=2)"#), "{}", lines[0]);
     assert_eq!(lines[0].as_bytes()[2], b':');
     assert_eq!((s.alerts, s.by_priority[0].name.as_str(), s.by_priority[0].count), (3, "INFO", 3));
     let (json, _) = run_rules(serde_json::json!({"json": true}));
@@ -156,11 +157,13 @@ fn evt_fields_of_async_and_unknown_plugin_events() {
         out,
         "1 pluginevent > dummy false <NA> [dummy_c] {\"sample\": \"8\"} 0 000000000\n\
          2 asyncevent > dummy true container [<NA>] <NA> 0 000000005\n\
-         3 pluginevent > unknown false <NA> [<NA>] <NA> 7 000000123\n"
+         3 pluginevent > <NA> false <NA> [<NA>] <NA> 7 000000123\n"
     );
-    // plugin fields apply to events of their source only; evt.source filters
-    let out = print(file.to_str().unwrap(), dummy_c(), Some("evt.source = unknown or evt.is_async = true"), Some("%evt.num"), false);
+    // plugin fields apply to events of their source only; an unknown plugin id has no evt.source
+    let out = print(file.to_str().unwrap(), dummy_c(), Some("not evt.source exists or evt.is_async = true"), Some("%evt.num"), false);
     assert_eq!(out, "2\n3\n");
+    let out = print(file.to_str().unwrap(), dummy_c(), Some("evt.source = unknown"), Some("%evt.num"), false);
+    assert_eq!(out, "");
     let out = print(file.to_str().unwrap(), dummy_c(), None, Some("*%evt.num %dummy.value"), true);
     assert_eq!(out, "{\"dummy.value\":8,\"evt.num\":1}\n{\"dummy.value\":null,\"evt.num\":2}\n{\"dummy.value\":null,\"evt.num\":3}\n");
     std::fs::remove_file(&file).ok();
@@ -193,4 +196,13 @@ fn rule_errors_are_located_and_required_versions_checked() {
     let ok = serde_json::json!({"capture": fixture(CAPTURE), "plugins": dummy_c(), "rules": rule("evt.num > 1", "x"),
         "requiredPluginVersions": [{"name": "dummy", "version": "1.0.0", "alternatives": [{"name": "dummy_c", "version": "0.0.9"}]}]});
     assert!(RulesRunner::start(serde_json::from_value(ok).unwrap()).is_ok());
+    // as in Falco: a disabled rule is compiled all the same, and exception fields are checked
+    // even when the exception has no values
+    let e = rules_error(serde_json::json!({"rules": [{"name": "R", "condition": "dummy.nope > 1", "output": "x", "priority": "Debug", "source": "dummy", "enabled": false}]}));
+    assert!(e.message.contains("unknown field 'dummy.nope'"), "{}", e.message);
+    let e = rules_error(serde_json::json!({"rules": [{"name": "R", "condition": "evt.num > 1", "output": "x", "priority": "Debug", "source": "dummy",
+        "exceptions": [{"name": "e", "fields": ["dummy.value", "aws.user"]}]}]}));
+    let loc = e.filter.expect("a location");
+    assert_eq!((loc.part.as_str(), loc.text.as_str()), ("exception e", "aws.user"));
+    assert!(loc.reason.starts_with("'aws.user' is not a supported filter field"), "{}", loc.reason);
 }

@@ -1,6 +1,8 @@
-//! Shared helpers: fixture paths (the .so files are built by `make -C fixtures/plugins` and
-//! `make -C fixtures/plugins/go`; CI builds them before `cargo test`; a missing one fails the
-//! test), stream draining, hand-made plugin events, and the test plugins compiled here.
+//! Shared helpers: fixture paths (the .so files are built by `make -C fixtures/plugins`,
+//! `make -C fixtures/plugins/go`, `make -C fixtures/plugins/rust` and
+//! `make -C fixtures/plugins/cpp-sdk-examples`; CI builds them before
+//! `cargo test`; a missing one fails the test), stream draining, hand-made plugin events, and
+//! the test plugins compiled here.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -34,6 +36,29 @@ pub fn go_fixture(file: &str) -> PathBuf {
     assert!(
         p.exists(),
         "Go fixture {} is missing: run make -C fixtures/plugins/go first",
+        p.display()
+    );
+    p
+}
+
+/// An example plugin of the official C++ SDK (`lib<example>.so`), built by
+/// `make -C fixtures/plugins/cpp-sdk-examples` from the SDK tarball in ../shared/sdk.
+pub fn cpp_sdk_fixture(file: &str) -> PathBuf {
+    let p = build_dir().join("cpp-sdk").join(file);
+    assert!(
+        p.exists(),
+        "C++ SDK example {} is missing: run make -C fixtures/plugins/cpp-sdk-examples first",
+        p.display()
+    );
+    p
+}
+
+/// The Rust SDK fixture (`fixtures/plugins/rust`, falco_plugin 0.5.1).
+pub fn rust_fixture(file: &str) -> PathBuf {
+    let p = build_dir().join("rust").join(file);
+    assert!(
+        p.exists(),
+        "Rust fixture {} is missing: run make -C fixtures/plugins/rust first",
         p.display()
     );
     p
