@@ -18,6 +18,11 @@ use crate::input::{self, Compression, Input};
 use crate::metadata::{self, Metadata};
 use crate::section::{self, SectionHeader};
 
+/// The largest block scaptool holds in memory (256 MiB). libscap grows its buffer to any
+/// `*_LARGE` block's length (up to 4 GiB), so a crafted length over a stream of zeros costs it
+/// gigabytes; no real event or metadata block comes near this size.
+pub const MAX_BLOCK_LEN: u32 = 256 << 20;
+
 /// Default window size. Blocks larger than this grow the window for as long as they need it.
 const WINDOW: usize = 1 << 20;
 
@@ -436,6 +441,17 @@ impl ScapReader {
 
     /// Makes the whole block of `total_len` bytes available at `buf[start..]`.
     fn load_block(&mut self, total_len: u32, what: &str) -> Result<(), ScapError> {
+        if total_len > MAX_BLOCK_LEN {
+            return Err(ScapError::new(
+                ErrorKind::OversizedBlock,
+                self.offset + 4,
+                format!(
+                    "{what} length {total_len} is larger than scaptool's limit of {} MiB: refused before reading it \
+                     (libscap would try to hold the whole block in memory)",
+                    MAX_BLOCK_LEN >> 20
+                ),
+            ));
+        }
         let total = total_len as usize;
         let have = self.fill(total);
         if have < total {

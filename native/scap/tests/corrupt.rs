@@ -199,10 +199,14 @@ fn event_block_length_larger_than_the_rest() {
     let mut b = c.bytes.clone();
     set_u32(&mut b, 268 + 4, 4000);
     expect(&b, 4, Some((Truncated, 268)));
-    // The second claims nearly 4 GiB (a large block may be that long): the reader must not
-    // allocate it.
+    // The second claims nearly 4 GiB (libscap would try to allocate that much for a large
+    // block): refused at its length field, over scaptool's 256 MiB limit.
     let mut b = c.bytes.clone();
     set_u32(&mut b, 88 + 4, 0xFFFF_FFF0);
+    expect(&b, 1, Some((OversizedBlock, 92)));
+    // Within the limit but past the end: truncated, and never allocated.
+    let mut b = c.bytes.clone();
+    set_u32(&mut b, 88 + 4, 200 << 20);
     expect(&b, 1, Some((Truncated, 88)));
     let mut r = scap::ScapReader::new(scap::input::from_bytes(b).unwrap());
     while let Ok(Some(_)) = r.next_item() {}
@@ -865,24 +869,31 @@ fn corrupt_zstd_block_after_a_block_larger_than_the_read() {
 }
 
 #[test]
-fn decompression_bomb_costs_the_decompressed_bytes_not_the_claimed_length() {
-    // A few KB of zstd that decode to an SHB, a large event block claiming ~4 GiB, and 96 MiB
+fn decompression_bombs_are_bounded() {
+    // A few KB of zstd that decode to an SHB, a large event block claiming a length, and 96 MiB
     // of zeros (found by analysing the fuzz harness: 21 KB of zstd decode to 700 MB this way).
-    // libscap reallocs the claimed length up front; this reader grows with the data that
-    // actually arrives, and reports the block as truncated.
-    let mut plain = scap::section::to_bytes().to_vec();
-    plain.extend_from_slice(&BlockHeader { block_type: block::EV_V2_LARGE, total_len: 0xFFFF_FFF0 }.to_bytes());
-    let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 19).unwrap();
-    std::io::Write::write_all(&mut enc, &plain).unwrap();
-    let zeros = vec![0u8; 1 << 20];
-    for _ in 0..96 {
-        std::io::Write::write_all(&mut enc, &zeros).unwrap();
-    }
-    let bomb = enc.finish().unwrap();
-    assert!(bomb.len() < 16 * 1024, "{} bytes", bomb.len());
-    let mut r = scap::ScapReader::new(scap::input::from_bytes(bomb).unwrap());
-    assert!(matches!(r.next_item(), Ok(Some(scap::Item::Section { .. }))));
-    let err = r.next_item().unwrap_err();
+    // libscap reallocs the claimed length up front. This reader refuses a claim over 256 MiB
+    // before reading anything, and grows with the data that actually arrives below it.
+    let bomb = |claim: u32| {
+        let mut plain = scap::section::to_bytes().to_vec();
+        plain.extend_from_slice(&BlockHeader { block_type: block::EV_V2_LARGE, total_len: claim }.to_bytes());
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 19).unwrap();
+        std::io::Write::write_all(&mut enc, &plain).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..96 {
+            std::io::Write::write_all(&mut enc, &zeros).unwrap();
+        }
+        let bytes = enc.finish().unwrap();
+        assert!(bytes.len() < 16 * 1024, "{} bytes", bytes.len());
+        let mut r = scap::ScapReader::new(scap::input::from_bytes(bytes).unwrap());
+        assert!(matches!(r.next_item(), Ok(Some(scap::Item::Section { .. }))));
+        let err = r.next_item().unwrap_err();
+        (err, r)
+    };
+    let (err, r) = bomb(0xFFFF_FFF0);
+    assert_eq!((err.kind, err.offset), (OversizedBlock, 32), "{err}");
+    assert!(r.buffer_capacity() <= 2 << 20, "window {} bytes", r.buffer_capacity());
+    let (err, mut r) = bomb(200 << 20);
     assert_eq!((err.kind, err.offset), (Truncated, 28));
     let cap = r.buffer_capacity();
     assert!((96 << 20..=128 << 20).contains(&cap), "window {cap} bytes for 96 MiB of data");

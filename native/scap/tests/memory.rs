@@ -241,3 +241,4 @@ fn streams_a_multi_gb_capture() {
         assert!(kb < 256 * 1024, "peak RSS {kb} kB");
     }
 }
+
