@@ -60,5 +60,5 @@ process.on('message', (msg: ToChild) => {
     )
     // Disconnect only once the last message is written: disconnecting closes the channel and
     // drops writes still queued (large output chunks), and the parent would see a silent exit.
-    .then((last) => process.send!(last, () => process.disconnect()))
+    .then((last) => process.send!(last, () => process.connected && process.disconnect()))
 })

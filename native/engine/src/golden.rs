@@ -135,6 +135,11 @@ impl LineBlock {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.text[start..self.ends[i]]
     }
+
+    /// Bytes of row text held.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
 }
 
 /// Parses a row: `evt.num`, `ts`, plugin id, then `columns` cells.

@@ -9,7 +9,10 @@
 //! change would break under a host that batches (its SDK shares buffers between the fields of
 //! a call).
 //!
-//! The capture is processed in windows of events (bounded memory). When every plugin's API
+//! The capture is processed in windows of events, bounded in events (`--window`), in event
+//! bytes ([`WINDOW_BYTES`]) and, adaptively, in cell text: a window whose extracted values
+//! exceed [`CELL_BUDGET`] in a pass makes the next windows smaller (large payloads extracted
+//! whole), so memory stays flat whatever the payload size. When every plugin's API
 //! generation allows concurrent calls on distinct states (2.0+), the forward, reverse,
 //! shuffled and batched passes of a window run on separate threads.
 
@@ -131,6 +134,11 @@ pub struct ReplayReport {
     pub progress: ReplayProgress,
 }
 
+/// Event bytes per window (the events are held once, in the v2 layout).
+pub const WINDOW_BYTES: usize = 32 << 20;
+/// Cell text per pass and window above which the next windows hold fewer events.
+pub const CELL_BUDGET: usize = 32 << 20;
+
 /// One pass (forward, reverse, shuffled or batched): its plans, states, table and buffers.
 struct Pass {
     plans: Plans,
@@ -203,6 +211,8 @@ pub struct Replayer {
     /// The permutation the shuffled pass used on the current window.
     last_shuffle: Option<Vec<usize>>,
     threads: usize,
+    /// Events per window now: `--window`, lowered while windows have large cells.
+    window_events: usize,
     /// The window: events in the v2 layout, back to back.
     bytes: Vec<u8>,
     offsets: Vec<usize>,
@@ -331,6 +341,7 @@ impl Replayer {
             probed_columns,
             last_shuffle: None,
             threads,
+            window_events: opts.window.max(1),
             bytes: Vec::new(),
             offsets: Vec::new(),
             keys: Vec::new(),
@@ -355,6 +366,7 @@ impl Replayer {
             let outcomes = self.run_passes()?;
             self.merge(outcomes)?;
             self.check_orders();
+            self.adapt_window();
         }
         self.report.progress.position = self.reader.position();
         self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
@@ -368,8 +380,7 @@ impl Replayer {
         self.bytes.clear();
         self.offsets.clear();
         self.keys.clear();
-        let window = self.opts.window.max(1);
-        while self.offsets.len() < window {
+        while self.offsets.len() < self.window_events && self.bytes.len() < WINDOW_BYTES {
             match self.reader.next_event() {
                 Ok(Some(ev)) => {
                     let start = self.bytes.len();
@@ -392,6 +403,32 @@ impl Replayer {
         Ok(())
     }
 
+
+    /// Sizes the next window from this one's largest cell table: fewer events when the cells
+    /// exceeded the budget, back towards `--window` when they are small. Memory held for a
+    /// window of large events or cells is given back.
+    fn adapt_window(&mut self) {
+        let n = self.offsets.len();
+        let forward: usize = self.forward.table.text_len() + self.forward_parts.iter().map(|p| p.table.text_len()).sum::<usize>();
+        let others = self.reverse.iter().chain(self.shuffle.iter().map(|(p, _)| p)).chain(self.batched.iter());
+        let cells = others.map(|p| p.table.text_len()).fold(forward.max(self.lines.text_len()), usize::max);
+        if cells > CELL_BUDGET {
+            self.window_events = (n * CELL_BUDGET / cells).max(1);
+            for p in std::iter::once(&mut self.forward)
+                .chain(self.forward_parts.iter_mut())
+                .chain(self.reverse.iter_mut())
+                .chain(self.shuffle.iter_mut().map(|(p, _)| p))
+                .chain(self.batched.iter_mut())
+            {
+                p.table.shrink();
+            }
+        } else if cells < CELL_BUDGET / 4 && self.window_events < self.opts.window {
+            self.window_events = (self.window_events * 2).min(self.opts.window.max(1));
+        }
+        if self.bytes.capacity() > 2 * WINDOW_BYTES {
+            self.bytes.shrink_to(WINDOW_BYTES);
+        }
+    }
 
     /// The golden rows of the window (one per event).
     fn read_golden_rows(&mut self) -> Result<(), EngineError> {

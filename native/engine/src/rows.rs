@@ -37,6 +37,17 @@ impl CellTable {
         self.columns
     }
 
+    /// Bytes of cell text the table holds.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Gives back memory beyond what the current cells need (after a window of large cells).
+    pub fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.cells.shrink_to_fit();
+    }
+
     pub fn get(&self, event: usize, column: usize) -> &str {
         let (start, end) = self.cells[event * self.columns + column];
         &self.text[start as usize..end as usize]

@@ -1,0 +1,60 @@
+// Memory stays bounded on large and crafted inputs: peak RSS (of scaptool and its plugin host,
+// measured by GNU time) stays under 512 MB whatever the payload size, the golden file's size or
+// a block length a crafted capture claims.
+import test from 'ava'
+import {spawnSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {compress as zstdCompress} from 'zstd-napi'
+
+import {plugin, projectRoot, tempDir} from './helpers.js'
+
+const LIMIT_KB = 512 * 1024
+
+/** Runs scaptool under GNU time; returns its exit status, output and peak RSS in KB. */
+function measured(args: string[]): {status: number; stdout: string; stderr: string; peakKb: number} {
+  const r = spawnSync('/usr/bin/time', ['-f', 'PEAK_KB=%M', process.execPath, join(projectRoot, 'bin', 'run.js'), ...args], {encoding: 'utf8', maxBuffer: 1 << 30})
+  const peak = /PEAK_KB=(\d+)/.exec(r.stderr)
+  if (!peak) throw new Error(`no measurement: ${r.stderr}`)
+  return {status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, peakKb: Number(peak[1])}
+}
+
+test('replay of 8 KB payloads extracted whole (a 100 MB capture and a 100 MB golden file) stays under 512 MB', (t) => {
+  const dir = tempDir()
+  const cap = join(dir, 'big.scap')
+  const source = ['-p', plugin('libbad_big_payload.so'), '--init-config', '{"size": 8192, "seed": 1}', '--open-params', '{"maxEvents": 12000}']
+  const rec = measured(['record', ...source, '-x', plugin('libpayloadx3.so'), '-o', cap])
+  t.is(rec.status, 0, rec.stderr)
+  t.true(rec.peakKb < LIMIT_KB, `record peak ${rec.peakKb} KB`)
+  const replay = measured(['replay', cap, '-p', plugin('libbad_big_payload.so'), '-p', plugin('libpayloadx3.so'), '--json'])
+  t.is(replay.status, 0, replay.stdout)
+  const j = JSON.parse(replay.stdout)
+  t.true(j.passed)
+  t.is(j.events, 12000)
+  t.true(replay.peakKb < LIMIT_KB, `replay peak ${replay.peakKb} KB`)
+  t.log(`record ${rec.peakKb} KB, replay ${replay.peakKb} KB`)
+})
+
+test('a small zstd capture whose block claims 4 GiB is refused by info, print and convert under 512 MB', (t) => {
+  const dir = tempDir()
+  // SHB (28 bytes), then an EV_V2_LARGE block header claiming 4 GiB, then 300 MiB of zeros
+  const shb = Buffer.alloc(28)
+  shb.writeUInt32LE(0x0a0d0d0a, 0)
+  shb.writeUInt32LE(28, 4)
+  shb.writeUInt32LE(0x1a2b3c4d, 8)
+  shb.writeUInt16LE(1, 12)
+  shb.writeUInt16LE(2, 14)
+  shb.writeBigInt64LE(-1n, 16)
+  shb.writeUInt32LE(28, 24)
+  const head = Buffer.alloc(8)
+  head.writeUInt32LE(0x221, 0)
+  head.writeUInt32LE(0xfffffff0, 4)
+  const file = join(dir, 'bomb.scap.zst')
+  writeFileSync(file, zstdCompress(Buffer.concat([shb, head, Buffer.alloc(300 << 20)])))
+  for (const args of [['info', file], ['print', file], ['convert', file, join(dir, 'out.scap')]]) {
+    const r = measured(args)
+    t.is(r.status, 3, `${args[0]}: ${r.stdout}${r.stderr}`)
+    t.regex(r.stdout + r.stderr, /larger than scaptool's limit of 256 MiB/, args[0])
+    t.true(r.peakKb < LIMIT_KB, `${args[0]} peak ${r.peakKb} KB`)
+  }
+})
