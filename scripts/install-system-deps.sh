@@ -2,10 +2,11 @@
 # Installs the Debian packages scaptool builds and tests with:
 #   sysdig 0.29.3            the interop peer (reads/writes .scap, hosts API 0.3.0 plugins)
 #   libfalcosecurity0-dev    plugin API 0.3.0 header (fixture plugin dummy_c) and libscap
-#   nlohmann-json3-dev, build-essential, pkg-config, zlib1g-dev: fixture plugins, native build
+#   build-essential, pkg-config, zlib1g-dev: fixture plugins, native build
+#   time                     GNU time: peak RSS in the memory tests
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
-packages=(sysdig libfalcosecurity0-dev build-essential pkg-config zlib1g-dev)
+packages=(sysdig libfalcosecurity0-dev build-essential pkg-config zlib1g-dev time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
