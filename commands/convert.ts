@@ -13,7 +13,9 @@ export default class Convert extends ScaptoolCommand {
 
   static description = `Copies every block of the input (section headers, metadata and events) byte for byte into
 the output, compressed as asked: --compression, else from the output name (.gz gzip, .zst zstd),
-else plain. Debian's sysdig and current libscap read plain and gzip captures; zstd is for
+else plain. The output is written to a temporary file and renamed into place when complete; it
+may not be the input (checked by device and inode: a hard link is the input), and replaces an
+existing file only if that is a capture (--force replaces anything else). Debian's sysdig and current libscap read plain and gzip captures; zstd is for
 storage and scaptool. If the input is damaged, the output holds every block before the fault and
 the command exits with code 3.
 
@@ -37,6 +39,7 @@ ${EXIT_CODES_HELP}`
       description: 'Output compression (default: from the output file name)',
     }),
     level: Flags.integer({description: 'Compression level (gzip 0-9, zstd 1-22)'}),
+    force: Flags.boolean({description: 'Replace an existing output that is not a capture'}),
   }
 
   protected async execute(): Promise<Outcome> {
@@ -46,6 +49,7 @@ ${EXIT_CODES_HELP}`
       const result = await convertCapture(args.input, args.output, {
         compression: flags.compression as Compression | undefined,
         level: flags.level,
+        force: flags.force,
         onProgress: (pos, size) => progress.update(pos, size),
       })
       return {data: result, text: describe(result), exitCode: EXIT.OK}

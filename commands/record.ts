@@ -2,10 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {record} from '../src/engine/run.js'
 import type {RecordProgress, RecordSummary} from '../src/engine/record.js'
-import {PluginError, UsageError} from '../src/errors.js'
+import {UsageError} from '../src/errors.js'
 import {summarizeCapture} from '../src/capture/summary.js'
-import {rmSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
 import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
 import {bytes, thousands} from './support/output.js'
@@ -15,36 +13,34 @@ import {Progress} from './support/progress.js'
 export default class Record extends ScaptoolCommand {
   static summary = 'Run source plugins live; write a capture and the golden file of every field value.'
 
-  static description = `Runs the source plugins (--plugin, or the plugins: list of a Falco-style -c file) until EOF,
---max-events or --duration (Ctrl-C stops cleanly and keeps everything so far). Every event goes
-to a libscap-compatible capture (-o; .gz or .zst compress it), flushed per batch. For every
-event, every field of every loaded plugin that applies to it (its own fields, and those of
---extractor plugins for its source) is extracted during the live run and written to the golden
-file (<output>.golden by default): one line per event, renamed into place only when complete.
-Fields that require an argument are recorded when named with --field.
+  static description = `Runs the source plugins (--plugin, or the plugins: list of a Falco-style -c file) until EOF, --max-events or --duration (Ctrl-C stops cleanly and keeps everything so far). Every event goes to a libscap-compatible capture (-o; .gz or .zst compress it), flushed per batch. For every event, every field of every loaded plugin that applies to it (its own fields, and those of --extractor plugins for its source) is extracted during the live run and written to the golden file (<output>.golden by default, plain text): one line per event, renamed into place only when complete. Fields that require an argument are recorded when named with --field.
 
 Plugins run in a child process: a crashing plugin is reported with the event it crashed on.
 
 ${EXIT_CODES_HELP}`
 
   static examples = [
-    "<%= config.bin %> record -p fixtures/plugins/build/go/libdummy.so --init-config '{\"jitter\": 10}' --open-params '{\"start\": 1, \"maxEvents\": 1000}' --field 'dummy.divisible[3]' -o dummy.scap",
-    '<%= config.bin %> record -c falco.yaml -o live.scap.gz --duration 30s',
-    "<%= config.bin %> record -p libdummy_c.so --extractor libdummyx.so -n 100 -o small.scap --json",
+    {
+      description: 'Record 1,000 events of the Go dummy plugin, with the values of dummy.divisible[3] (a field that takes an argument) in the golden file live.scap.golden',
+      command: "<%= config.bin %> record -p fixtures/plugins/build/go/libdummy.so --init-config '{\"jitter\": 10}' --open-params '{\"start\": 1, \"maxEvents\": 1000}' --field 'dummy.divisible[3]' -o live.scap",
+    },
+    {description: 'The plugins of a Falco configuration, 10,000 events into a gzip capture (--duration 30s stops after a time instead)', command: '<%= config.bin %> record -c falco.yaml -o live.scap.gz -n 10000'},
+    {description: "An extractor plugin's fields are recorded too; the summary as JSON", command: '<%= config.bin %> record -p libdummy_c.so --extractor libdummyx.so -n 100 -o small.scap --json'},
   ]
 
   static flags = {
     ...pluginFlags,
     ...openParamsFlag,
-    extractor: Flags.string({char: 'x', multiple: true, description: 'Extractor plugin whose fields are recorded too (repeatable)', helpValue: 'lib.so'}),
-    'extractor-config': Flags.string({multiple: true, description: 'Init config of the --extractor at the same position', helpValue: 'JSON'}),
-    field: Flags.string({char: 'f', multiple: true, description: "A field with its argument to record, e.g. 'dummy.divisible[3]' (repeatable)"}),
+    extractor: Flags.string({char: 'x', multiple: true, multipleNonGreedy: true, description: 'Extractor plugin whose fields are recorded too (repeatable)', helpValue: 'lib.so'}),
+    'extractor-config': Flags.string({multiple: true, multipleNonGreedy: true, description: 'Init config of the --extractor at the same position', helpValue: 'JSON'}),
+    field: Flags.string({char: 'f', multiple: true, multipleNonGreedy: true, description: "A field with its argument to record, e.g. 'dummy.divisible[3]' (repeatable)"}),
     output: Flags.string({char: 'o', required: true, description: 'Capture to write (.gz: gzip, .zst: zstd)', helpValue: 'out.scap'}),
     compression: Flags.string({options: ['none', 'gzip', 'zstd'], description: 'Capture compression (default: from the output name)'}),
     golden: Flags.string({description: 'Golden file to write (default <output>.golden)', helpValue: 'PATH'}),
     'no-golden': Flags.boolean({description: 'Write no golden file'}),
     'max-events': Flags.integer({char: 'n', min: 1, description: 'Stop after this many events'}),
     duration: Flags.string({char: 'd', description: 'Stop after this long (e.g. 30s, 500ms, 2m)'}),
+    force: Flags.boolean({description: 'Replace an existing file of another kind at the capture or golden path (a golden file, or a file that is not a capture)'}),
   }
 
   protected async execute(): Promise<Outcome> {
@@ -79,31 +75,30 @@ ${EXIT_CODES_HELP}`
           golden: flags['no-golden'] ? '' : flags.golden,
           maxEvents: flags['max-events'],
           durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
+          force: flags.force,
         },
         {onProgress: (p) => progress.update(p.events, flags['max-events'] ?? 0, detail(p)), signal: stopper.signal, ...isolation(flags)},
       )
     } catch (err) {
       const partial = (err as {partial?: RecordSummary}).partial
-      if (partial) {
+      const kept = (err as {captureKept?: string}).captureKept
+      if (partial?.written) {
         process.stderr.write(`kept ${thousands(partial.events)} events: ${partial.capture}${partial.golden ? ` and ${partial.golden}` : ''}\n`)
-      } else if (err instanceof PluginError && (err.code === 'plugin_crashed' || err.code === 'plugin_timeout')) {
-        await reportAfterCrash(flags.output, flags['no-golden'] ? undefined : (flags.golden ?? `${flags.output}.golden`), err.pid)
+      } else if (kept) {
+        const s = await summarizeCapture(kept).catch(() => undefined)
+        if (s) process.stderr.write(`the capture keeps ${thousands(s.events)} complete events: ${kept}; no golden file was written\n`)
       }
       throw err
     } finally {
       progress.finish()
       process.off('SIGINT', onSigint)
     }
+    for (const note of summary.notes) process.stderr.write(`note: ${note}\n`)
+    if (!summary.written) {
+      return {data: summary, text: `${describe(summary)}\nno events were recorded (${summary.progress.reason ?? 'eof'}): no capture or golden file was written`, exitCode: EXIT.FAILED}
+    }
     return {data: summary, text: describe(summary), exitCode: EXIT.OK}
   }
-}
-
-/** After the plugin host crashed: say what the capture kept, and remove the golden file's
- * temporary (no golden file is better than a partial one). */
-async function reportAfterCrash(output: string, golden: string | undefined, pid: number | undefined): Promise<void> {
-  if (golden && pid !== undefined) rmSync(join(dirname(golden), `.${basename(golden)}.tmp-${pid}`), {force: true})
-  const s = await summarizeCapture(output).catch(() => undefined)
-  if (s) process.stderr.write(`the capture keeps ${thousands(s.events)} complete events: ${output}; no golden file was written\n`)
 }
 
 function detail(p: RecordProgress): string {
@@ -116,8 +111,8 @@ function describe(s: RecordSummary): string {
   const secs = s.progress.elapsedMs / 1000
   const lines = [
     `recorded ${thousands(s.events)} events in ${secs.toFixed(2)} s (${thousands(Math.round(s.events / Math.max(secs, 0.001)))}/s), ended by ${s.progress.reason ?? 'eof'}`,
-    `capture  ${s.capture} (${bytes(s.bytes)} uncompressed)`,
-    `golden   ${s.golden ?? '(none)'}${s.golden ? ` (${s.columns.length} columns: ${s.columns.join(', ')})` : ''}`,
+    s.written ? `capture  ${s.capture} (${bytes(s.bytes)} uncompressed)` : `capture  ${s.capture}: not written (no events)`,
+    `golden   ${s.golden ?? '(none)'}${s.golden ? ` (${s.columns.length} columns)` : ''}`,
   ]
   for (const p of s.plugins) {
     lines.push(`plugin   ${p.name} ${p.version} (API ${p.generation}, ${p.role}): ${p.columns.length ? p.columns.join(', ') : 'no fields recorded'}`)

@@ -37,7 +37,8 @@ export abstract class ScaptoolCommand extends Command {
       if (this.jsonOutput) {
         process.stdout.write(toJson({error: describeError(err)}) + '\n')
       } else {
-        process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`)
+        const internal = exitCode === EXIT.INTERNAL ? 'internal error (a bug in scaptool, please report it): ' : ''
+        process.stderr.write(`error: ${internal}${err instanceof Error ? err.message : String(err)}\n`)
       }
       process.exitCode = exitCode
     }
@@ -55,9 +56,11 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof ScapError) return err.code === 'IO' ? EXIT.IO : EXIT.CAPTURE
   if (err instanceof PluginError) return EXIT.PLUGIN
   if (err instanceof GoldenError) return EXIT.CAPTURE
+  // Every system error (ENOENT, EACCES, EISDIR, ENOSPC, EROFS, EPERM, ENOTDIR, EIO, ...) is I/O.
   const code = (err as {code?: string})?.code
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOSPC') return EXIT.IO
-  return EXIT.FAILED
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return EXIT.IO
+  if ((err as {kind?: string})?.kind === 'IO') return EXIT.IO
+  return EXIT.INTERNAL
 }
 
 function describeError(err: unknown): unknown {

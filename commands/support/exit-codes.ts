@@ -12,6 +12,8 @@ export const EXIT = {
   PLUGIN: 4,
   /** Input/output failure: a file is missing, unreadable or unwritable. */
   IO: 5,
+  /** An internal error: a bug in scaptool (the message says so). */
+  INTERNAL: 6,
 } as const
 
 export const EXIT_CODES_HELP = `EXIT CODES
@@ -20,4 +22,5 @@ export const EXIT_CODES_HELP = `EXIT CODES
   2  usage error
   3  unreadable, corrupt or truncated capture
   4  plugin failure
-  5  I/O error (missing or unwritable file)`
+  5  I/O error (missing or unwritable file)
+  6  internal error (a bug in scaptool: please report it)`

@@ -18,7 +18,7 @@ import {Progress} from './progress.js'
 import {StdoutStream} from './stream.js'
 
 export const rulesFlags = {
-  rules: Flags.string({char: 'r', multiple: true, description: 'Falco rules file (repeatable, merged in order): run the rules instead of the golden comparison', helpValue: 'rules.yaml'}),
+  rules: Flags.string({char: 'r', multiple: true, multipleNonGreedy: true, description: 'Falco rules file (repeatable, merged in order): run the rules instead of the golden comparison', helpValue: 'rules.yaml'}),
   'rule-matching': Flags.string({options: ['first', 'all'], default: 'first', description: "With --rules: alert on the first matching rule of an event (Falco's default) or on all"}),
   'alert-format': Flags.string({options: ['text', 'json'], default: 'text', description: "With --rules: Falco's text alerts or its JSON output (json_output)"}),
   'time-iso8601': Flags.boolean({description: 'With --rules: text alerts start with evt.time.iso8601 (time_format_iso_8601)'}),
@@ -50,9 +50,20 @@ export interface RulesReplayResult {
 /** Golden-comparison flags that mean nothing with --rules. */
 const GOLDEN_ONLY = ['golden', 'update', 'field', 'junit', 'shuffle-seed', 'no-shuffle', 'no-reverse']
 
-export async function runRulesMode(capture: string, plugins: PluginRun[], flags: RulesFlags & Record<string, unknown>, json: boolean, argv: string[]): Promise<Outcome> {
+/** The rules files to run: given with -r (`from` null), or the rules_files of a configuration. */
+export interface RulesChoice {
+  files: string[]
+  from: string | null
+}
+
+export async function runRulesMode(capture: string, plugins: PluginRun[], rules: RulesChoice, flags: RulesFlags & Record<string, unknown>, json: boolean, argv: string[]): Promise<Outcome> {
   const conflicting = GOLDEN_ONLY.filter((f) => argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)))
-  if (conflicting.length > 0) throw new UsageError(`--rules replays rules, not golden values: ${conflicting.map((f) => `--${f}`).join(', ')} cannot be combined with it (run replay without --rules for the golden comparison)`)
+  if (conflicting.length > 0) {
+    const why = rules.from ? `the rules_files of ${rules.from} run rules` : '--rules replays rules'
+    const instead = rules.from ? 'add --no-rules for the golden comparison' : 'run replay without --rules for the golden comparison'
+    throw new UsageError(`${why}, not golden values: ${conflicting.map((f) => `--${f}`).join(', ')} cannot be combined with it (${instead})`)
+  }
+  if (rules.files.length === 0) throw new UsageError(`${rules.from}: rules_files names no rules file that exists`)
   if (plugins.length === 0) throw new UsageError('name the plugins the rules need: --plugin lib.so (repeatable), or -c falco.yaml')
   // Like golden files: <capture>.alerts is the default, compared when it exists.
   const defaultFile = `${capture}.alerts`
@@ -65,7 +76,7 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], flags:
     {
       capture,
       plugins,
-      rules: flags.rules!,
+      rules: rules.files,
       ruleMatching: flags['rule-matching'] as 'first' | 'all',
       json: flags['alert-format'] === 'json',
       timeIso8601: flags['time-iso8601'],
@@ -88,7 +99,7 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], flags:
   let expectedAlerts: AlertComparison | null = null
   let updatedAlerts: string | null = null
   if (expectFile && flags['update-alerts']) {
-    writeExpectedAlerts(expectFile, records)
+    writeExpectedAlerts(expectFile, records, [capture, ...(flags.rules ?? [])])
     updatedAlerts = expectFile
   } else if (expectFile) {
     expectedAlerts = compareAlerts(expectFile, records)

@@ -1,6 +1,8 @@
 // Recording: run source plugins live, write a capture and the golden file of field values.
 import {native} from '../native.js'
+import type {FalcoPluginConfig} from '../plugin/falco-config.js'
 import {unwrap} from '../plugin/inspect.js'
+import {completeRecordOptions} from './options.js'
 
 export interface PluginRun {
   /** Path of the plugin's shared library. */
@@ -17,12 +19,19 @@ export interface RecordOptions {
   extractors?: PluginRun[]
   /** Plugins whose role follows their capabilities (sourcing: source; else extractor). */
   plugins?: PluginRun[]
+  /** A Falco configuration (file name, or `readFalcoConfig`'s result): its plugins join `plugins`. */
+  config?: string | FalcoPluginConfig
   /** Fields with arguments to record, e.g. `dummy.divisible[3]`. */
   fields?: string[]
   output: string
   compression?: 'none' | 'gzip' | 'zstd'
-  /** Golden file path; default `<output>.golden`; '' for none. */
+  /** Golden file path (plain text: a .gz/.zst name is refused); default `<output>.golden`; '' for none. */
   golden?: string
+  /**
+   * Replace an existing file of another kind at the capture or golden path (a capture is never
+   * written over a golden file, nor a golden file over a capture, without it).
+   */
+  force?: boolean
   maxEvents?: number
   durationMs?: number
   /** Wait after every source answered TIMEOUT (default 10 ms). */
@@ -48,7 +57,12 @@ export interface RecordProgress {
 
 export interface RecordSummary {
   capture: string
+  /** The golden file written (null: none asked for, or nothing recorded). */
   golden: string | null
+  /** Whether the capture was written: a recording of 0 events leaves no file behind. */
+  written: boolean
+  /** Things to tell the user: a partial capture of an interrupted recording kept, a stale file removed. */
+  notes: string[]
   events: number
   bytes: number
   columns: string[]
@@ -66,7 +80,8 @@ export interface RecordControl {
  * Records in this process. Plugins run here: a crashing plugin takes the process with it; use
  * `record()` from src/index.ts, which isolates the run in a child process.
  */
-export async function recordInProcess(options: RecordOptions, control: RecordControl = {}): Promise<RecordSummary> {
+export async function recordInProcess(given: RecordOptions, control: RecordControl = {}): Promise<RecordSummary> {
+  const options = completeRecordOptions(given)
   const recorder = new native.Recorder(
     JSON.stringify({
       sources: (options.sources ?? []).map(spec),
@@ -76,6 +91,7 @@ export async function recordInProcess(options: RecordOptions, control: RecordCon
       output: options.output,
       compression: options.compression,
       golden: options.golden,
+      force: options.force ?? false,
       maxEvents: options.maxEvents,
       durationMs: options.durationMs,
       timeoutWaitMs: options.timeoutWaitMs ?? 10,

@@ -1,18 +1,25 @@
 // Replay: read a capture back through plugins and prove the values of the live run.
 import {native} from '../native.js'
+import type {FalcoPluginConfig} from '../plugin/falco-config.js'
 import {unwrap} from '../plugin/inspect.js'
+import {completeReplayOptions} from './options.js'
 import type {PluginRun} from './record.js'
 import {upgradeVerdicts, type UpgradeVerdict} from './verdict.js'
 
 export interface ReplayOptions {
   capture: string
-  plugins: PluginRun[]
-  /** Golden file; default `<capture>.golden` when it exists. */
+  /** The plugins to replay with (with `config`'s, at least one). */
+  plugins?: PluginRun[]
+  /** A Falco configuration (file name, or `readFalcoConfig`'s result): its plugins join `plugins`. */
+  config?: string | FalcoPluginConfig
+  /** Golden file (plain text: a .gz/.zst name is refused); default `<capture>.golden` when it exists. */
   golden?: string
   /** Fields with arguments to extract when there is no golden file. */
   fields?: string[]
   /** Write the golden file from this replay instead of comparing (snapshot update). */
   update?: boolean
+  /** With `update`: replace an existing file that is not a golden file at the golden path. */
+  force?: boolean
   /** Mismatches and order differences reported in detail (default 20). */
   maxDetails?: number
   /** Extract again in reverse order with a fresh state (default true). */
@@ -28,6 +35,8 @@ export interface ReplayOptions {
   strictBatching?: boolean
   /** Internal: run only the batching probe (its own process; see `replay()` in run.ts). */
   probeOnly?: boolean
+  /** Also count each field's most frequent values (`distributions` of the report; HTML reports). */
+  distributions?: boolean
   /** Events per window of the order checks (default 65,536). */
   window?: number
   /** Extraction threads when plugins allow concurrent states (0 = one per core). */
@@ -99,6 +108,33 @@ export interface GoldenPluginHeader {
   fields: Array<{name: string; type: string; isList: boolean; arg: string}>
 }
 
+/**
+ * Where events and differences are along evt.num: every one counted, in at most 128 bins whose
+ * width (a power of two) grows with the capture. Bin `i` covers evt.num `1 + i·binWidth` to
+ * `(i + 1)·binWidth`.
+ */
+export interface Positions {
+  binWidth: number
+  bins: number
+  /** Events read per bin. */
+  events: number[]
+  /** Per column: mismatches with the golden file, reverse and shuffled order differences,
+   * batching differences (diff: `mismatches` are the cell differences). */
+  columns: Array<{column: string; mismatches: number[]; reverse: number[]; shuffle: number[]; batching: number[]}>
+}
+
+/** A field's most frequent values (exact while it has at most 64 distinct values). */
+export interface ValueDistribution {
+  column: string
+  total: number
+  exact: boolean
+  /** Most frequent first; `maxError`: how much `count` may exceed the true count. */
+  values: Array<{value: string; count: number; maxError: number}>
+  /** Cells of the other values. */
+  others: number
+  distinct: number
+}
+
 export interface ReplayProgress {
   events: number
   position: number
@@ -126,6 +162,9 @@ export interface ReplayReport {
   plugins: Array<{name: string; version: string; path: string; generation: string; requiredApiVersion: string; fields: GoldenPluginHeader['fields']}>
   recordedPlugins: GoldenPluginHeader[] | null
   progress: ReplayProgress
+  positions: Positions
+  /** With `distributions`: each column's most frequent values. */
+  distributions: ValueDistribution[]
 }
 
 export interface ReplayResult extends ReplayReport {
@@ -152,19 +191,22 @@ export interface ReplayControl {
 }
 
 /** Replays in this process (see `replay()` in src/index.ts for the isolated version). */
-export async function replayInProcess(options: ReplayOptions, control: ReplayControl = {}): Promise<ReplayResult> {
+export async function replayInProcess(given: ReplayOptions, control: ReplayControl = {}): Promise<ReplayResult> {
+  const options = completeReplayOptions(given)
   const replayer = new native.Replayer(
     JSON.stringify({
       capture: options.capture,
       golden: options.golden,
-      plugins: options.plugins.map((p) => ({path: p.path, initConfig: p.initConfig ?? '', openParams: p.openParams ?? ''})),
+      plugins: (options.plugins ?? []).map((p) => ({path: p.path, initConfig: p.initConfig ?? '', openParams: p.openParams ?? ''})),
       fields: options.fields ?? [],
       update: options.update ?? false,
+      force: options.force ?? false,
       maxDetails: options.maxDetails ?? 20,
       reverse: options.reverse ?? true,
       shuffleSeed: options.shuffleSeed ?? null,
       batchingProbe: options.batchingProbe ?? true,
       probeOnly: options.probeOnly ?? false,
+      distributions: options.distributions ?? false,
       window: options.window ?? 65536,
       threads: options.threads ?? 0,
     }),

@@ -1,7 +1,12 @@
 // record() and replay() as the library offers them: the run happens in a child process that
 // hosts the plugins (src/worker), so that a crashing plugin is reported, not fatal.
+import {renameSync, rmSync} from 'node:fs'
+import {basename, dirname, join} from 'node:path'
+
+import {PluginError} from '../errors.js'
 import type {PluginInspection} from '../plugin/inspect.js'
 import {runIsolated, type IsolationOptions} from '../worker/isolate.js'
+import {completeRecordOptions, completeReplayOptions} from './options.js'
 import {recordInProcess, type RecordOptions, type RecordProgress, type RecordSummary} from './record.js'
 import {judge, replayInProcess, type ReplayOptions, type ReplayProgress, type ReplayReport, type ReplayResult} from './replay.js'
 
@@ -15,7 +20,13 @@ export interface RunControl<P> extends IsolationOptions {
 }
 
 /** Records live events from source plugins into a capture and its golden file. */
-export function record(options: RecordOptions, control: RunControl<RecordProgress> & {signal?: AbortSignal} = {}): Promise<RecordSummary> {
+export function record(given: RecordOptions, control: RunControl<RecordProgress> & {signal?: AbortSignal} = {}): Promise<RecordSummary> {
+  let options: RecordOptions
+  try {
+    options = completeRecordOptions(given) // usage errors before any process starts
+  } catch (err) {
+    return Promise.reject(err)
+  }
   if (control.isolate === false) return recordInProcess(options, control)
   // --duration holds even when a source never returns: the child stops between batches by
   // itself; if it has not a moment after the deadline, stop() ends it. The deadline counts
@@ -38,7 +49,26 @@ export function record(options: RecordOptions, control: RunControl<RecordProgres
   const stop = () => run.stop(typeof control.signal?.reason === 'string' ? control.signal.reason : undefined)
   if (control.signal?.aborted) stop()
   control.signal?.addEventListener('abort', stop, {once: true})
-  return run.result.finally(() => clearTimeout(deadline))
+  return run.result.catch((err) => Promise.reject(keepInterrupted(err, options))).finally(() => clearTimeout(deadline))
+}
+
+/**
+ * After the plugin host died (a crash, a call that never returned): the capture it was writing
+ * is readable up to its last batch, so it goes into place under its name; the golden file,
+ * incomplete, is removed.
+ */
+function keepInterrupted(err: unknown, options: RecordOptions): unknown {
+  const e = err as PluginError
+  if (!(err instanceof PluginError) || (e.code !== 'plugin_crashed' && e.code !== 'plugin_timeout') || e.pid === undefined) return err
+  const tmp = (file: string) => join(dirname(file), `.${basename(file)}.tmp-${e.pid}`)
+  const golden = options.golden === '' ? undefined : (options.golden ?? `${options.output}.golden`)
+  if (golden) rmSync(tmp(golden), {force: true})
+  try {
+    renameSync(tmp(options.output), options.output)
+    return Object.assign(err, {captureKept: options.output})
+  } catch {
+    return err // nothing was written yet
+  }
 }
 
 /**
@@ -46,29 +76,29 @@ export function record(options: RecordOptions, control: RunControl<RecordProgres
  * beside the replay in a process of its own: a plugin that crashes when several fields are
  * requested in one call is a finding of the probe, not the end of the replay.
  */
-export async function replay(options: ReplayOptions, control: RunControl<ReplayProgress> = {}): Promise<ReplayResult> {
+export async function replay(given: ReplayOptions, control: RunControl<ReplayProgress> = {}): Promise<ReplayResult> {
+  const options = completeReplayOptions(given) // usage errors before any process starts
   if (control.isolate === false) return replayInProcess(options, control)
   const onProgress = control.onProgress as (p: unknown) => void
   const probing = options.batchingProbe !== false && !options.update
   const main = runIsolated<ReplayResult>({kind: 'replay', options: {...options, batchingProbe: false}}, onProgress, undefined, control)
   if (!probing) return main.result
   // the probe's crash is reported as its finding: its own crash report line would be noise
-  const probe = runIsolated<ReplayResult>({kind: 'replay', options: {...options, probeOnly: true}}, undefined, undefined, {...control, echoStderr: false})
+  const probe = runIsolated<ReplayResult>({kind: 'replay', options: {...options, probeOnly: true, distributions: false}}, undefined, undefined, {...control, echoStderr: false})
+  // settled into a value at once: a probe that crashes while the replay runs is never unhandled
+  const probeOutcome = probe.result.then(
+    (report) => ({report, failure: null}),
+    (err: unknown) => ({report: undefined, failure: {plugin: (err as {plugin?: string}).plugin ?? null, message: (err as Error).message}}),
+  )
   let result: ReplayResult
   try {
     result = await main.result
   } catch (err) {
     probe.kill()
-    await probe.result.catch(() => undefined)
+    await probeOutcome
     throw err
   }
-  let probed: ReplayResult | undefined
-  let failure: ReplayReport['batchingFailure'] = null
-  try {
-    probed = await probe.result
-  } catch (err) {
-    failure = {plugin: (err as {plugin?: string}).plugin ?? null, message: (err as Error).message}
-  }
+  const {report: probed, failure} = await probeOutcome
   return judge(withProbe(result, probed, failure), {strictBatching: options.strictBatching})
 }
 
@@ -79,6 +109,7 @@ function withProbe(report: ReplayReport, probe: ReplayReport | undefined, failur
     ...report,
     columns: report.columns.map((c) => ({...c, batchingDifferences: byColumn.get(c.column) ?? 0})),
     batchingDifferences: probe?.batchingDifferences ?? [],
+    positions: withBatchingPositions(report.positions, probe?.positions),
     batchingProbed: probe?.batchingProbed ?? (failure?.plugin ? [failure.plugin] : []),
     batchingFailure: failure,
   }
@@ -87,4 +118,12 @@ function withProbe(report: ReplayReport, probe: ReplayReport | undefined, failur
 /** Loads (and with `initConfig`, initializes) a plugin in a child process. */
 export function inspectPluginIsolated(path: string, options: {initConfig?: string} & IsolationOptions = {}): Promise<PluginInspection> {
   return runIsolated<PluginInspection>({kind: 'inspect', path, initConfig: options.initConfig}, undefined, undefined, options).result
+}
+
+/** The replay's positions with the probe's batching differences in them (same capture, so
+ * the same bins: the width depends only on the last evt.num). */
+function withBatchingPositions(main: ReplayReport['positions'], probe: ReplayReport['positions'] | undefined): ReplayReport['positions'] {
+  if (!probe || !main || probe.binWidth !== main.binWidth) return main
+  const byColumn = new Map(probe.columns.map((c) => [c.column, c.batching]))
+  return {...main, columns: main.columns.map((c) => ({...c, batching: byColumn.get(c.column) ?? c.batching}))}
 }

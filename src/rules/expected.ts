@@ -3,8 +3,10 @@
 // order (diff-friendly: a changed alert is a changed line):
 //   {"evtnum":2,"time":"2026-…Z","rule":"My Dummy Rule","priority":"Informational","source":"dummy","output":"…","fields":{…}}
 // `time` is UTC (independent of --timezone); `output` is the rule's output alone.
-import {renameSync, writeFileSync, readFileSync, rmSync} from 'node:fs'
-import {basename, dirname, join} from 'node:path'
+import {readFileSync} from 'node:fs'
+
+import {GoldenError} from '../errors.js'
+import {writeOutputFile} from '../output-file.js'
 
 export interface AlertRecord {
   evtnum: number
@@ -39,16 +41,12 @@ export interface AlertComparison {
 
 const HEADER = '# scaptool expected alerts: one JSON object per line (evtnum, time, rule, priority, source, output, fields)'
 
-/** Writes the records atomically (temporary file in the same directory, then rename). */
-export function writeExpectedAlerts(file: string, recordsJsonl: string): void {
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`)
-  try {
-    writeFileSync(tmp, `${HEADER}\n${recordsJsonl}`)
-    renameSync(tmp, file)
-  } catch (err) {
-    rmSync(tmp, {force: true})
-    throw err
-  }
+/**
+ * Writes the records atomically (temporary file in the same directory, then rename). `inputs`
+ * (the capture, the rules files) are never overwritten, nor is a capture or golden file.
+ */
+export function writeExpectedAlerts(file: string, recordsJsonl: string, inputs: string[] = []): void {
+  writeOutputFile(file, `${HEADER}\n${recordsJsonl}`, {kind: 'report', inputs})
 }
 
 function lines(text: string): string[] {
@@ -73,7 +71,7 @@ export function compareAlerts(file: string, actualJsonl: string, maxDetails = 20
     try {
       return JSON.parse(l) as AlertRecord
     } catch {
-      throw Object.assign(new Error(`${file}: ${where}: not a JSON alert record: ${l.slice(0, 80)}`), {code: 'EBADALERTS'})
+      throw new GoldenError(`${file}: ${where}: not a JSON alert record: ${l.slice(0, 80)}`, file)
     }
   }
   const exp = new Map<string, string>()

@@ -125,6 +125,15 @@ impl EngineError {
         e
     }
 
+    /// An output refused by its policy (a usage error: another path or `--force` helps) or not
+    /// creatable (I/O).
+    pub fn output(file: &str, err: scap::output_file::OutputError) -> Self {
+        let kind = if err.usage { EngineErrorKind::Usage } else { EngineErrorKind::Io };
+        let mut e = Self::new(kind, err.message);
+        e.file = Some(file.to_string());
+        e
+    }
+
     /// A plugin failure, named after the plugin; invalid requests and config are usage errors.
     pub fn plugin(plugin: &str, err: HostError) -> Self {
         let kind = if err.kind.is_plugin_fault() || err.kind == plugin_host::ErrorKind::Load {

@@ -22,11 +22,13 @@
 // The format is tab-separated: the examples in these docs show real tabs.
 #![allow(clippy::tabs_in_doc_comments)]
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use scap::output_file::{OutputFile, OutputKind, OutputPolicy};
 
 use crate::error::EngineError;
 
@@ -164,21 +166,28 @@ struct Footer {
     events: u64,
 }
 
-/// Writes a golden file atomically (temporary file, fsync, rename).
+/// Writes a golden file atomically (a locked temporary file, fsync, rename: see
+/// `scap::output_file`).
 pub struct GoldenWriter {
     path: PathBuf,
-    tmp: PathBuf,
+    output: Option<OutputFile>,
     out: Option<BufWriter<File>>,
     rows: u64,
 }
 
 impl GoldenWriter {
+    /// A golden file at `path`, which may not replace a file of another kind.
     pub fn create(path: &Path, header: &GoldenHeader) -> Result<GoldenWriter, EngineError> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        Self::create_with(path, header, &[], false)
+    }
+
+    /// A golden file at `path` that is none of `inputs` (the run's capture and other outputs);
+    /// `force` lets it replace a file of another kind.
+    pub fn create_with(path: &Path, header: &GoldenHeader, inputs: &[&Path], force: bool) -> Result<GoldenWriter, EngineError> {
         let shown = path.display().to_string();
-        let file = File::create(&tmp).map_err(|e| EngineError::io(&shown, &e))?;
-        let mut w = GoldenWriter { path: path.to_path_buf(), tmp, out: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0 };
+        let output = OutputFile::create(path, &OutputPolicy { kind: OutputKind::Golden, inputs, force }).map_err(|e| EngineError::output(&shown, e))?;
+        let file = output.writer().map_err(|e| EngineError::io(&shown, &e))?;
+        let mut w = GoldenWriter { path: path.to_path_buf(), output: Some(output), out: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0 };
         let mut text = String::new();
         text.push_str(FORMAT_LINE);
         text.push('\n');
@@ -195,6 +204,11 @@ impl GoldenWriter {
         text.push('\n');
         w.write_raw(text.as_bytes())?;
         Ok(w)
+    }
+
+    /// Stale temporary files met when the file was created (removed), to report.
+    pub fn notes(&self) -> &[String] {
+        self.output.as_ref().map_or(&[], |o| o.notes())
     }
 
     pub fn path(&self) -> &Path {
@@ -237,26 +251,9 @@ impl GoldenWriter {
         self.write_raw(format!("#end\t{footer}\n").as_bytes())?;
         let shown = self.path.display().to_string();
         let out = self.out.take().expect("golden writer open");
-        let file = out.into_inner().map_err(|e| EngineError::io(&shown, e.error()))?;
-        file.sync_all().map_err(|e| EngineError::io(&shown, &e))?;
-        drop(file);
-        fs::rename(&self.tmp, &self.path).map_err(|e| EngineError::io(&shown, &e))?;
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if let Ok(d) = File::open(dir) {
-                let _ = d.sync_all();
-            }
-        }
+        out.into_inner().map_err(|e| EngineError::io(&shown, e.error()))?;
+        self.output.take().expect("golden output open").commit().map_err(|e| EngineError::io(&shown, &e))?;
         Ok(self.rows)
-    }
-}
-
-impl Drop for GoldenWriter {
-    /// An unfinished golden file is never left behind under its final name, nor as a
-    /// temporary one when the run ends with an error.
-    fn drop(&mut self) {
-        if self.out.take().is_some() {
-            let _ = fs::remove_file(&self.tmp);
-        }
     }
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use plugin_host::{BatchStatus, EventBatch, EventRef, PluginState};
+use scap::output_file::{OutputFile, OutputKind, OutputPolicy};
 use scap::writer::{ScapWriter, WriterOptions};
 use scap::Compression;
 use serde::Serialize;
@@ -64,7 +65,13 @@ pub struct PluginSummary {
 #[serde(rename_all = "camelCase")]
 pub struct RecordSummary {
     pub capture: String,
+    /// The golden file written (`None`: none asked for, or nothing recorded).
     pub golden: Option<String>,
+    /// Whether the capture was written: a recording of 0 events leaves no file behind.
+    pub written: bool,
+    /// Things found on the way that the user should know (a partial capture left by an
+    /// interrupted recording, a stale temporary file removed).
+    pub notes: Vec<String>,
     pub events: u64,
     /// Uncompressed bytes written to the capture.
     pub bytes: u64,
@@ -85,6 +92,8 @@ pub struct Recorder {
     states: Vec<Option<PluginState>>,
     source_done: Vec<bool>,
     source_events: Vec<u64>,
+    /// The capture's temporary file (renamed into place by `finish`) and its writer.
+    capture_out: Option<OutputFile>,
     writer: Option<ScapWriter>,
     golden: Option<GoldenWriter>,
     capture_path: String,
@@ -100,13 +109,38 @@ pub struct Recorder {
     stop: Arc<AtomicBool>,
     progress: RecordProgress,
     started: Instant,
+    notes: Vec<String>,
 }
 
 impl Recorder {
-    /// Loads, validates and initializes every plugin, opens the sources, creates the capture
-    /// and the (temporary) golden file.
+    /// Loads and validates every plugin, claims the capture and golden outputs (temporary
+    /// files, renamed into place by `finish`), then initializes the plugins and opens the
+    /// sources.
     pub fn start(opts: &RecordOptions) -> Result<Recorder, EngineError> {
         let session = Session::for_recording(&opts.sources, &opts.extractors, &opts.plugins, &opts.fields)?;
+        let output = Path::new(&opts.output);
+        let compression = match opts.compression.as_deref() {
+            None => Compression::from_file_name(output),
+            Some(n) => Compression::from_name(n).ok_or_else(|| EngineError::usage(format!("unknown compression '{n}' (none, gzip, zstd)")))?,
+        };
+        let golden_path = match opts.golden.as_deref() {
+            Some("") => None,
+            Some(p) => Some(p.to_string()),
+            None => Some(format!("{}.golden", opts.output)),
+        };
+        // Each output is the other's input: never the same file, whatever the spelling.
+        let golden_input: Vec<&Path> = golden_path.iter().map(Path::new).collect();
+        let capture_out = OutputFile::create(output, &OutputPolicy { kind: OutputKind::Capture, inputs: &golden_input, force: opts.force })
+            .map_err(|e| EngineError::output(&opts.output, e))?;
+        let writer = ScapWriter::to_output(&capture_out, &WriterOptions { compression: Some(compression), ..Default::default() })
+            .map_err(|e| EngineError::capture(&opts.output, e))?;
+        let golden = match &golden_path {
+            Some(p) => Some(GoldenWriter::create_with(Path::new(p), &session.golden_header(), &[output], opts.force)?),
+            None => None,
+        };
+        let mut notes = capture_out.notes().to_vec();
+        notes.extend(golden.iter().flat_map(|g| g.notes().iter().cloned()));
+        // The outputs are checked (and claimed) before any plugin runs.
         let mut states = Vec::with_capacity(session.plugins.len());
         for p in &session.plugins {
             let mut state = p.plugin.init(&p.config).map_err(|e| EngineError::plugin(p.name(), e))?;
@@ -115,22 +149,6 @@ impl Recorder {
             }
             states.push(Some(state));
         }
-        let output = Path::new(&opts.output);
-        let compression = match opts.compression.as_deref() {
-            None => Compression::from_file_name(output),
-            Some(n) => Compression::from_name(n).ok_or_else(|| EngineError::usage(format!("unknown compression '{n}' (none, gzip, zstd)")))?,
-        };
-        let writer = ScapWriter::create(output, &WriterOptions { compression: Some(compression), machine_info: None, level: None })
-            .map_err(|e| EngineError::capture(&opts.output, e))?;
-        let golden_path = match opts.golden.as_deref() {
-            Some("") => None,
-            Some(p) => Some(p.to_string()),
-            None => Some(format!("{}.golden", opts.output)),
-        };
-        let golden = match &golden_path {
-            Some(p) => Some(GoldenWriter::create(Path::new(p), &session.golden_header())?),
-            None => None,
-        };
         let n = session.plugins.len();
         let sources: Vec<SourceProgress> = session
             .plugins
@@ -144,6 +162,7 @@ impl Recorder {
             states,
             source_done: vec![false; n],
             source_events: vec![0; n],
+            capture_out: Some(capture_out),
             writer: Some(writer),
             golden,
             capture_path: opts.output.clone(),
@@ -159,6 +178,7 @@ impl Recorder {
             stop: Arc::new(AtomicBool::new(false)),
             progress: RecordProgress { sources, ..Default::default() },
             started: now,
+            notes,
         })
     }
 
@@ -290,14 +310,19 @@ impl Recorder {
             state.destroy();
         }
         let stats = self.writer.take().expect("capture writer open").finish().map_err(|e| EngineError::capture(&self.capture_path, e))?;
+        // A recording of 0 events leaves nothing: such a capture reads as "no events" everywhere.
+        let capture_out = self.capture_out.take().expect("capture output open");
         let golden = match self.golden.take() {
-            Some(g) => {
+            Some(g) if stats.events > 0 => {
                 let path = g.path().display().to_string();
                 g.finish()?;
                 Some(path)
             }
-            None => None,
+            _ => None,
         };
+        if stats.events > 0 {
+            capture_out.commit().map_err(|e| EngineError::io(&self.capture_path, &e))?;
+        }
         let plugins = self
             .session
             .plugins
@@ -316,6 +341,8 @@ impl Recorder {
         Ok(RecordSummary {
             capture: self.capture_path.clone(),
             golden,
+            written: stats.events > 0,
+            notes: std::mem::take(&mut self.notes),
             events: stats.events,
             bytes: stats.bytes,
             columns: self.session.columns.iter().map(|c| c.label.clone()).collect(),

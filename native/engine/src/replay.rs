@@ -27,9 +27,11 @@ use crate::error::{EngineError, EngineErrorKind};
 use crate::compare::{self, CompareSpec, PartOutcome};
 use crate::golden::{GoldenHeader, GoldenReader, GoldenWriter, LineBlock};
 use crate::order::{self, SplitMix64};
+use crate::positions::{self, EvtnumBins, Positions};
 use crate::rows::{self, CellTable, EventKey, Plans, Scratch};
 use crate::session::Session;
 use crate::spec::ReplayOptions;
+use crate::top_values::{TopValues, ValueDistribution};
 
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -132,6 +134,11 @@ pub struct ReplayReport {
     pub recorded: Option<GoldenHeader>,
     pub plugins: Vec<PluginReport>,
     pub progress: ReplayProgress,
+    /// Where events, mismatches and order/batching differences are along evt.num (every one
+    /// counted, in bounded bins; filled by `finish`).
+    pub positions: Positions,
+    /// Each column's most frequent values (with `distributions`; filled by `finish`).
+    pub distributions: Vec<ValueDistribution>,
 }
 
 /// Event bytes per window (the events are held once, in the v2 layout).
@@ -223,6 +230,10 @@ pub struct Replayer {
     /// Golden columns are the session's, in order (rows compare as whole lines).
     identity: bool,
     report: ReplayReport,
+    /// Counts along evt.num: events, then four series per report column (`positions`).
+    bins: EvtnumBins,
+    /// Per report column, with `distributions`.
+    top_values: Vec<TopValues>,
     started: Instant,
 }
 
@@ -266,7 +277,7 @@ impl Replayer {
         let batching_probed: Vec<String> = if batched.is_some() { probed.iter().map(|&pi| session.plugins[pi].name().to_string()).collect() } else { Vec::new() };
         let update = if opts.update && !opts.probe_only {
             let path = golden_path.clone().unwrap_or_else(|| format!("{}.golden", opts.capture));
-            Some(GoldenWriter::create(Path::new(&path), &session.golden_header())?)
+            Some(GoldenWriter::create_with(Path::new(&path), &session.golden_header(), &[Path::new(&opts.capture)], opts.force)?)
         } else {
             None
         };
@@ -323,7 +334,11 @@ impl Replayer {
             recorded,
             plugins,
             progress: ReplayProgress { file_size: reader.file_size(), ..Default::default() },
+            positions: Positions::default(),
+            distributions: Vec::new(),
         };
+        let bins = EvtnumBins::new(1 + 4 * report.columns.len());
+        let top_values = if opts.distributions { report.columns.iter().map(|_| TopValues::default()).collect() } else { Vec::new() };
         let recorded = report.recorded.clone();
         let identity = provided.iter().enumerate().all(|(gi, p)| *p == Some(gi)) && provided.len() == session.columns.len();
         Ok(Replayer {
@@ -350,6 +365,8 @@ impl Replayer {
             golden_columns: recorded.as_ref().map(|h| h.columns()).unwrap_or_default(),
             provided,
             report,
+            bins,
+            top_values,
             started: Instant::now(),
             opts,
         })
@@ -544,6 +561,9 @@ impl Replayer {
                 self.report.columns[gi].compared += compared;
                 self.report.columns[gi].mismatches += mismatches;
             }
+            if let Some(p) = &part.positions {
+                self.bins.absorb(p, |gi| positions::replay_series(gi, positions::MISMATCH));
+            }
             let room = self.opts.max_details.saturating_sub(self.report.mismatches.len());
             self.report.mismatches.extend(part.details.into_iter().take(room));
             if let Some(update) = self.update.as_mut() {
@@ -565,14 +585,22 @@ impl Replayer {
                 position[i] = row;
             }
         }
+        for key in &self.keys {
+            self.bins.add(0, key.evtnum, 1);
+        }
         for (ci, col) in self.session.columns.iter().enumerate() {
             let report_index = self.report_column(ci);
+            let series = |kind| positions::replay_series(report_index, kind);
             for (i, &shuffled_row) in position.iter().enumerate() {
                 let fwd = forward_cell(&self.forward, &self.forward_parts, self.chunk, i, ci);
+                if let Some(top) = self.top_values.get_mut(report_index) {
+                    top.add(fwd);
+                }
                 if let Some(p) = &self.reverse {
                     let other = p.table.get(n - 1 - i, ci);
                     if other != fwd {
                         self.report.columns[report_index].reverse_differences += 1;
+                        self.bins.add(series(positions::REVERSE), self.keys[i].evtnum, 1);
                         if self.report.order_differences.len() < max {
                             self.report.order_differences.push(OrderDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), order: "reverse".into(), forward: fwd.into(), other: other.into() });
                         }
@@ -582,6 +610,7 @@ impl Replayer {
                     let other = p.table.get(shuffled_row, ci);
                     if other != fwd {
                         self.report.columns[report_index].shuffle_differences += 1;
+                        self.bins.add(series(positions::SHUFFLE), self.keys[i].evtnum, 1);
                         if self.report.order_differences.len() < max {
                             self.report.order_differences.push(OrderDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), order: "shuffle".into(), forward: fwd.into(), other: other.into() });
                         }
@@ -591,6 +620,7 @@ impl Replayer {
                     let other = p.table.get(i, ci);
                     if other != fwd {
                         self.report.columns[report_index].batching_differences += 1;
+                        self.bins.add(series(positions::BATCHING), self.keys[i].evtnum, 1);
                         if self.report.batching_differences.len() < max {
                             self.report.batching_differences.push(BatchingDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), one_field: fwd.into(), all_fields: other.into() });
                         }
@@ -633,6 +663,9 @@ impl Replayer {
             }
         }
         self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        let names: Vec<String> = self.report.columns.iter().map(|c| c.column.clone()).collect();
+        self.report.positions = Positions::of_replay(&self.bins, &names);
+        self.report.distributions = self.top_values.iter().zip(&names).map(|(t, name)| t.report(name)).collect();
         Ok(self.report)
     }
 }

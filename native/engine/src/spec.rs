@@ -43,6 +43,9 @@ pub struct RecordOptions {
     /// Stop after this many milliseconds.
     #[serde(default)]
     pub duration_ms: Option<u64>,
+    /// Replace an existing file of another kind at the capture or golden path.
+    #[serde(default)]
+    pub force: bool,
     /// How long to wait after a TIMEOUT from every source before asking again.
     #[serde(default = "default_timeout_wait")]
     pub timeout_wait_ms: u64,
@@ -67,6 +70,9 @@ pub struct ReplayOptions {
     /// Write the golden file from this replay (snapshot update) instead of comparing.
     #[serde(default)]
     pub update: bool,
+    /// `--update` may replace a file of another kind at the golden path.
+    #[serde(default)]
+    pub force: bool,
     /// Mismatches reported in detail (the rest are counted per field).
     #[serde(default = "default_details")]
     pub max_details: usize,
@@ -86,6 +92,9 @@ pub struct ReplayOptions {
     /// not the end of the replay.
     #[serde(default)]
     pub probe_only: bool,
+    /// Also count each field's most frequent values (bounded: `top_values`), for reports.
+    #[serde(default)]
+    pub distributions: bool,
     /// Events per window for the order checks (memory bound).
     #[serde(default = "default_window")]
     pub window: usize,

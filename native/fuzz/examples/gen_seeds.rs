@@ -32,6 +32,7 @@ fn written(n: u64, compression: Compression, mi: bool, payload: impl Fn(u64) -> 
             flags: 0,
         }),
         level: None,
+        ..Default::default()
     };
     let mut w = ScapWriter::new(Box::new(sink.clone()), compression, &options).unwrap();
     for i in 0..n {

@@ -58,6 +58,7 @@ impl CaptureWriter {
                 compression: Some(compression),
                 machine_info: options.machine_info.unwrap_or(false).then(MachineInfo::default),
                 level: options.level,
+                raw: false,
             };
             ScapWriter::create(path, &opts)
         });

@@ -1,12 +1,17 @@
 //! `Converter`: rewrites a capture with another compression, copying every block byte for byte
-//! (events and metadata alike), a slice at a time on the thread pool. If the input is damaged,
-//! the output holds everything before the fault and the step reports the fault.
+//! (section headers, metadata and events alike: the first section header too, options, version
+//! and trailer as they are), a slice at a time on the thread pool. The output is written to a
+//! temporary file renamed into place at the end (`scap::output_file`): it is never the input (by
+//! device and inode), replaces only a capture unless forced, and an output error leaves nothing
+//! behind. If the input is damaged, the output holds every block before the fault and the step
+//! reports the fault.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use scap::output_file::{OutputFile, OutputKind, OutputPolicy};
 use scap::writer::{ScapWriter, WriterOptions};
 use scap::{ErrorKind, Item, ScapError, ScapReader};
 
@@ -18,6 +23,8 @@ pub struct ConvertOptions {
     /// `none`, `gzip` or `zstd`; default from the output file name.
     pub compression: Option<String>,
     pub level: Option<i32>,
+    /// Replace an existing file that is not a capture.
+    pub force: Option<bool>,
 }
 
 #[napi(object)]
@@ -40,7 +47,7 @@ pub struct ConvertStep {
 
 enum State {
     NotOpened { input: PathBuf, output: PathBuf, options: ConvertOptions },
-    Running { reader: Box<ScapReader>, writer: Box<ScapWriter>, blocks: u64, output_compression: String },
+    Running { reader: Box<ScapReader>, writer: Box<ScapWriter>, output: OutputFile, blocks: u64, output_compression: String },
     Finished,
 }
 
@@ -53,7 +60,7 @@ pub struct Converter {
 impl Converter {
     #[napi(constructor)]
     pub fn new(input: String, output: String, options: Option<ConvertOptions>) -> Self {
-        let options = options.unwrap_or(ConvertOptions { compression: None, level: None });
+        let options = options.unwrap_or(ConvertOptions { compression: None, level: None, force: None });
         Converter {
             state: Arc::new(Mutex::new(State::NotOpened { input: input.into(), output: output.into(), options })),
         }
@@ -93,15 +100,6 @@ impl Task for ConvertTask {
     fn compute(&mut self) -> Result<ConvertStep> {
         let mut state = self.state.lock().map_err(|_| Error::from_reason("converter lock poisoned"))?;
         if let State::NotOpened { input, output, options } = &*state {
-            let same = match (std::fs::canonicalize(input), std::fs::canonicalize(output)) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => false,
-            };
-            if same {
-                let e = ScapError::new(ErrorKind::Io, 0, "the output is the input file: refusing to overwrite it");
-                *state = State::Finished;
-                return Ok(failed(&e, "output"));
-            }
             let reader = match ScapReader::open(input) {
                 Ok(r) => r,
                 Err(e) => {
@@ -109,12 +107,26 @@ impl Task for ConvertTask {
                     return Ok(failed(&e, "input"));
                 }
             };
-            let opened = parse_compression(options.compression.as_deref(), output).and_then(|c| {
-                let w = ScapWriter::create(output, &WriterOptions { compression: Some(c), machine_info: None, level: options.level })?;
-                Ok((w, c))
+            let policy = OutputPolicy { kind: OutputKind::Capture, inputs: &[input.as_path()], force: options.force.unwrap_or(false) };
+            let out = match OutputFile::create(output, &policy) {
+                Ok(out) => out,
+                Err(e) => {
+                    *state = State::Finished;
+                    let mut step = failed(&ScapError::new(ErrorKind::Io, 0, e.message), "output");
+                    if e.usage {
+                        // refused by policy, not an I/O failure: the caller reports a usage error
+                        step.error.as_mut().expect("failed() sets it").code = "OUTPUT_REFUSED".into();
+                    }
+                    return Ok(step);
+                }
+            };
+            let opened = Ok(out).and_then(|out| {
+                let c = parse_compression(options.compression.as_deref(), output)?;
+                let w = ScapWriter::to_output(&out, &WriterOptions { compression: Some(c), level: options.level, raw: true, ..Default::default() })?;
+                Ok((w, out, c))
             });
-            let (writer, compression) = match opened {
-                Ok(pair) => pair,
+            let (writer, out, compression) = match opened {
+                Ok(opened) => opened,
                 Err(e) => {
                     *state = State::Finished;
                     return Ok(failed(&e, "output"));
@@ -123,12 +135,13 @@ impl Task for ConvertTask {
             *state = State::Running {
                 reader: Box::new(reader),
                 writer: Box::new(writer),
+                output: out,
                 blocks: 0,
                 output_compression: compression.name().to_string(),
             };
         }
         let (reader, writer, blocks, output_compression) = match &mut *state {
-            State::Running { reader, writer, blocks, output_compression } => (reader, writer, blocks, output_compression),
+            State::Running { reader, writer, blocks, output_compression, .. } => (reader, writer, blocks, output_compression),
             _ => return Ok(failed(&ScapError::new(ErrorKind::Io, 0, "conversion already finished"), "output")),
         };
         let mut error = None;
@@ -148,13 +161,8 @@ impl Task for ConvertTask {
                     break;
                 }
             };
-            // The SHB of the first section is written by the writer itself.
             let block = reader.last_block();
-            let first_shb = *blocks == 0;
             *blocks += 1;
-            if first_shb {
-                continue;
-            }
             if let Err(e) = writer.write_raw_block(block, is_event) {
                 error = Some(ErrorInfo::from(&e));
                 error_file = Some("output".to_string());
@@ -182,7 +190,7 @@ impl Task for ConvertTask {
             error_file,
         };
         if done {
-            if let State::Running { writer, .. } = std::mem::replace(&mut *state, State::Finished) {
+            if let State::Running { writer, output, .. } = std::mem::replace(&mut *state, State::Finished) {
                 match writer.finish() {
                     Ok(stats) => step.bytes_written = stats.bytes as i64,
                     Err(e) => {
@@ -190,6 +198,13 @@ impl Task for ConvertTask {
                             step.error = Some(ErrorInfo::from(&e));
                             step.error_file = Some("output".into());
                         }
+                    }
+                }
+                // Complete, or complete up to an input fault: into place. An output error: gone.
+                if step.error_file.as_deref() != Some("output") {
+                    if let Err(e) = output.commit() {
+                        step.error = Some(ErrorInfo::from(&ScapError::io(0, &e)));
+                        step.error_file = Some("output".into());
                     }
                 }
             }

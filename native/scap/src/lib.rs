@@ -15,6 +15,7 @@ pub mod iflist;
 pub mod input;
 pub mod machine_info;
 pub mod metadata;
+pub mod output_file;
 pub mod plugin_event;
 pub mod proclist;
 pub mod reader;

@@ -43,6 +43,9 @@ pub struct WriterOptions {
     pub machine_info: Option<MachineInfo>,
     /// Compression level (gzip 0..9, zstd 1..22); defaults: zlib's default 6, zstd 3.
     pub level: Option<i32>,
+    /// Write no section header: the caller copies every block itself, the first SHB included
+    /// ([`ScapWriter::write_raw_block`]), so a copy keeps the input's header byte for byte.
+    pub raw: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -71,6 +74,15 @@ impl ScapWriter {
         Self::new(Box::new(file), compression, options)
     }
 
+    /// Writes into an [`OutputFile`](crate::output_file::OutputFile)'s temporary file
+    /// (compression from the options, else from the final name's extension); the caller
+    /// commits the output after [`ScapWriter::finish`].
+    pub fn to_output(out: &crate::output_file::OutputFile, options: &WriterOptions) -> Result<ScapWriter, ScapError> {
+        let file = out.writer().map_err(|e| ScapError::io(0, &e))?;
+        let compression = options.compression.unwrap_or_else(|| Compression::from_file_name(out.path()));
+        Self::new(Box::new(file), compression, options)
+    }
+
     pub fn new(out: Box<dyn Write + Send>, compression: Compression, options: &WriterOptions) -> Result<ScapWriter, ScapError> {
         let out = BufWriter::with_capacity(OUT_BUFFER, out);
         let sink = match compression {
@@ -85,6 +97,9 @@ impl ScapWriter {
             }
         };
         let mut w = ScapWriter { sink: Some(sink), stats: WriterStats::default(), scratch: Vec::with_capacity(1 << 16), event_scratch: Vec::new() };
+        if options.raw {
+            return Ok(w);
+        }
         w.put(&section::to_bytes())?;
         if let Some(mi) = &options.machine_info {
             let body = machine_info::to_body(mi);
