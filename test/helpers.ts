@@ -47,8 +47,8 @@ export function cli(args: string[], options: {cwd?: string; env?: NodeJS.Process
 }
 
 /** Runs a program and returns its output; throws with its stderr if it fails. */
-export function run(cmd: string, args: string[], options: {cwd?: string} = {}): string {
-  const r = spawnSync(cmd, args, {cwd: options.cwd, encoding: 'utf8', maxBuffer: 256 << 20})
+export function run(cmd: string, args: string[], options: {cwd?: string; input?: string} = {}): string {
+  const r = spawnSync(cmd, args, {cwd: options.cwd, input: options.input, encoding: 'utf8', maxBuffer: 256 << 20})
   if (r.error) throw r.error
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
   return r.stdout

@@ -302,7 +302,15 @@ impl GoldenReader {
 
     fn read_line(&mut self) -> Result<bool, EngineError> {
         self.line.clear();
-        let n = self.lines.read_line(&mut self.line).map_err(|e| EngineError::io(&self.path, &e))?;
+        let n = match self.lines.read_line(&mut self.line) {
+            Ok(n) => n,
+            // golden files are UTF-8 text (invalid bytes of values are written as \xNN)
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                self.line_no += 1;
+                return Err(self.bad("not UTF-8 text: this is not a golden file, or it was damaged"));
+            }
+            Err(e) => return Err(EngineError::io(&self.path, &e)),
+        };
         if n == 0 {
             return Ok(false);
         }

@@ -109,6 +109,38 @@ fn lookup(lib: &libloading::os::unix::Library, name: &str) -> Option<Sym> {
     NonNull::new(sym.into_raw()).map(Sym)
 }
 
+/// The loader's own reason (`dlerror`) for a library that does not load. When libloading got no
+/// text (another `dl*` call in between), the loading is tried once more here and `dlerror` read
+/// at once, and a file that is not an ELF object is named as such.
+fn why_not_loaded(path: &Path, e: &libloading::Error) -> String {
+    // libloading shows "dlopen failed" and keeps dlerror's text as the source
+    if let Some(source) = std::error::Error::source(e) {
+        return source.to_string();
+    }
+    let text = e.to_string();
+    if !matches!(e, libloading::Error::DlOpenUnknown) {
+        return text;
+    }
+    if let Ok(c) = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()) {
+        // SAFETY: plain dlopen/dlerror; a handle obtained here is leaked like every plugin's.
+        unsafe {
+            if libc::dlopen(c.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL).is_null() {
+                let err = libc::dlerror();
+                if !err.is_null() {
+                    return std::ffi::CStr::from_ptr(err).to_string_lossy().into_owned();
+                }
+            }
+        }
+    }
+    let mut head = [0u8; 4];
+    let is_elf = std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head)).is_ok() && head == *b"\x7fELF";
+    if is_elf {
+        text
+    } else {
+        "not an ELF shared object (dlopen refused it)".to_string()
+    }
+}
+
 /// Opens `path` and resolves its exports. The library handle is leaked on purpose.
 pub fn open(path: &Path) -> Result<Exports, HostError> {
     use libloading::os::unix::{Library, RTLD_LOCAL, RTLD_NOW};
@@ -120,7 +152,7 @@ pub fn open(path: &Path) -> Result<Exports, HostError> {
     }
     // SAFETY: loading a plugin runs its initialisers; that is what hosting a plugin means.
     let lib = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_LOCAL) }
-        .map_err(|e| HostError::new(ErrorKind::Load, format!("cannot load plugin {}: {e}", path.display())))?;
+        .map_err(|e| HostError::new(ErrorKind::Load, format!("cannot load plugin {}: {}", path.display(), why_not_loaded(path, &e))))?;
     let exports = Exports::resolve(&lib);
     // Never dlclose: see the module comment.
     let _ = lib.into_raw();
