@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the scap reader and writer: native/fuzz/run.sh <seconds-per-target> [target...]
+# Fuzzes the scap reader and writer, the golden-file reader and the filter language:
+#   native/fuzz/run.sh <seconds-per-target> [target...]
 #
 # Installs cargo-fuzz if missing, uses the nightly toolchain (installing it with rustup if
 # missing, else falling back to RUSTC_BOOTSTRAP=1 on the default toolchain), builds the
@@ -11,12 +12,12 @@
 # with `cargo +nightly fuzz run <target> artifacts/<target>/<file>`.
 set -euo pipefail
 
-usage() { echo "usage: $0 <seconds-per-target> [reader|roundtrip ...]" >&2; exit 2; }
+usage() { echo "usage: $0 <seconds-per-target> [reader|roundtrip|golden|filter ...]" >&2; exit 2; }
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ ]] || usage
 secs=$1
 shift
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(reader roundtrip)
+[[ ${#targets[@]} -gt 0 ]] || targets=(reader roundtrip golden filter)
 
 cd "$(dirname "$0")"
 logs=target/fuzz-logs
@@ -59,7 +60,12 @@ for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     log="$logs/$t.log"
     rc=0
-    cargo "${tc[@]}" fuzz run -O -a "$t" "corpus/$t" corpus-seed corpus-shared -- \
+    # the capture targets start from capture seeds, the others from their own
+    case $t in
+        reader | roundtrip) seeds=(corpus-seed corpus-shared) ;;
+        *) seeds=("seeds/$t") ;;
+    esac
+    cargo "${tc[@]}" fuzz run -O -a "$t" "corpus/$t" "${seeds[@]}" -- \
         -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 >"$log" 2>&1 || rc=$?
     runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')

@@ -269,7 +269,7 @@ pub struct GoldenRow<'a> {
 /// Reads a golden file row by row, checking its structure as it goes.
 pub struct GoldenReader {
     path: String,
-    lines: BufReader<File>,
+    lines: Box<dyn BufRead + Send>,
     pub header: GoldenHeader,
     columns: usize,
     line_no: u64,
@@ -282,9 +282,14 @@ impl GoldenReader {
     pub fn open(path: &Path) -> Result<GoldenReader, EngineError> {
         let shown = path.display().to_string();
         let file = File::open(path).map_err(|e| EngineError::io(&shown, &e))?;
+        Self::from_reader(&shown, Box::new(BufReader::with_capacity(1 << 20, file)))
+    }
+
+    /// A golden file read from `input`, named `name` in messages (the header is read now).
+    pub fn from_reader(name: &str, input: Box<dyn BufRead + Send>) -> Result<GoldenReader, EngineError> {
         let mut r = GoldenReader {
-            path: shown,
-            lines: BufReader::with_capacity(1 << 20, file),
+            path: name.to_string(),
+            lines: input,
             header: GoldenHeader::default(),
             columns: 0,
             line_no: 0,
