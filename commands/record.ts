@@ -7,7 +7,7 @@ import {summarizeCapture} from '../src/capture/summary.js'
 import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
 import {bytes, thousands} from './support/output.js'
-import {isolation, openParamsFlag, parseDuration, pluginFlags, pluginRuns} from './support/plugins.js'
+import {isolation, openParamsFlag, parseDuration, pluginFlags, pluginPath, pluginRuns} from './support/plugins.js'
 import {Progress} from './support/progress.js'
 
 export default class Record extends ScaptoolCommand {
@@ -48,8 +48,9 @@ ${EXIT_CODES_HELP}`
     const runs = pluginRuns(flags)
     if (runs.length === 0) throw new UsageError('name at least one source plugin: --plugin lib.so, or -c falco.yaml')
     const extractorConfigs = flags['extractor-config'] ?? []
-    const extractors = (flags.extractor ?? []).map((path, i) => ({path, initConfig: extractorConfigs[i] ?? ''}))
+    const extractors = (flags.extractor ?? []).map((path, i) => ({path: pluginPath(path), initConfig: extractorConfigs[i] ?? ''}))
     if (extractorConfigs.length > extractors.length) throw new UsageError(`${extractorConfigs.length} --extractor-config for ${extractors.length} --extractor`)
+    const durationMs = flags.duration ? parseDuration(flags.duration) : undefined
     const progress = new Progress('recording')
     const stopper = new AbortController()
     let interrupts = 0
@@ -74,10 +75,10 @@ ${EXIT_CODES_HELP}`
           compression: flags.compression as 'none' | 'gzip' | 'zstd' | undefined,
           golden: flags['no-golden'] ? '' : flags.golden,
           maxEvents: flags['max-events'],
-          durationMs: flags.duration ? parseDuration(flags.duration) : undefined,
+          durationMs,
           force: flags.force,
         },
-        {onProgress: (p) => progress.update(p.events, flags['max-events'] ?? 0, detail(p)), signal: stopper.signal, ...isolation(flags)},
+        {onProgress: (p) => progress.update(p.events, 0, detail(p), {fraction: fractionDone(p, flags['max-events'], durationMs)}), signal: stopper.signal, ...isolation(flags)},
       )
     } catch (err) {
       const partial = (err as {partial?: RecordSummary}).partial
@@ -101,13 +102,21 @@ ${EXIT_CODES_HELP}`
   }
 }
 
+/** How far the recording is: the nearest of its ends (--max-events, --duration, a source's own
+ * progress), or null when none is known. The bar shows it: the detail does not repeat it. */
+function fractionDone(p: RecordProgress, maxEvents: number | undefined, durationMs: number | undefined): number | null {
+  const known = [maxEvents ? p.events / maxEvents : null, durationMs ? p.elapsedMs / durationMs : null, ...p.sources.map((s) => (s.percent === null ? null : s.percent / 100))]
+  const fractions = known.filter((f): f is number => f !== null)
+  return fractions.length > 0 ? Math.max(...fractions) : null
+}
+
 function detail(p: RecordProgress): string {
   const rate = p.elapsedMs > 0 ? ` ${thousands(Math.round((p.events * 1000) / p.elapsedMs))}/s` : ''
-  const plugin = p.sources.map((s) => (s.percent !== null ? `${s.plugin} ${s.percent.toFixed(1)}%${s.text ? ` ${s.text}` : ''}` : '')).filter(Boolean).join(' ')
+  const plugin = p.sources.map((s) => (s.text ? `${s.plugin}: ${s.text}` : '')).filter(Boolean).join(' ')
   return `${thousands(p.events)} events${rate}${plugin ? ` · ${plugin}` : ''}`
 }
 
-function describe(s: RecordSummary): string {
+export function describe(s: RecordSummary): string {
   const secs = s.progress.elapsedMs / 1000
   const lines = [
     `recorded ${thousands(s.events)} events in ${secs.toFixed(2)} s (${thousands(Math.round(s.events / Math.max(secs, 0.001)))}/s), ended by ${s.progress.reason ?? 'eof'}`,

@@ -6,23 +6,19 @@ import {ScaptoolCommand, type Outcome} from '../support/command.js'
 import {EXIT, EXIT_CODES_HELP} from '../support/exit-codes.js'
 import {fieldRows} from '../support/fields.js'
 import {table} from '../support/output.js'
-import {isolation, pluginFlags} from '../support/plugins.js'
+import {isolation, pluginFlags, pluginPath} from '../support/plugins.js'
 
 export default class PluginInfo extends ScaptoolCommand {
   static summary = 'Load a plugin as the framework would and show everything it declares.'
 
-  static description = `Loads the plugin library in a child process, picks its plugin-API generation (from its
-required API version and exported symbols), checks it exactly as that generation's framework
-does (version compatibility, required symbols, capabilities, fields JSON, init schema), then
-initializes it (with --init-config, default: the framework's empty config) to list its open
-parameters. A plugin the framework would reject exits with code 4 and the precise reason.
+  static description = `Loads the plugin library in a child process, picks its plugin-API generation (from its required API version and exported symbols), checks it exactly as that generation's framework does (version compatibility, required symbols, capabilities, fields JSON, init schema), then initializes it (with --init-config, default: the framework's empty config) to list its open parameters. A plugin the framework would reject exits with code 4 and the precise reason.
 
 ${EXIT_CODES_HELP}`
 
   static examples = [
-    '<%= config.bin %> plugin info fixtures/plugins/build/go/libdummy.so',
-    "<%= config.bin %> plugin info libdummy_c.so --init-config '{\"jitter\": 5}' --json",
-    '<%= config.bin %> plugin info libbroken.so   # exit 4: why the framework refuses it',
+    {description: 'Everything the Go dummy plugin declares', command: '<%= config.bin %> plugin info fixtures/plugins/build/go/libdummy.so'},
+    {description: 'Initialized with a config, as JSON', command: "<%= config.bin %> plugin info libdummy_c.so --init-config '{\"jitter\": 5}' --json"},
+    {description: 'A plugin the framework refuses: exit 4 with the reason (its fields JSON has a type that does not exist)', command: '<%= config.bin %> plugin info libbroken.so'},
   ]
 
   static args = {library: Args.string({description: 'Plugin shared library (.so)', required: true})}
@@ -35,7 +31,7 @@ ${EXIT_CODES_HELP}`
 
   protected async execute(): Promise<Outcome> {
     const {args, flags} = await this.parse(PluginInfo)
-    const inspection = await inspectPluginIsolated(args.library, {initConfig: flags['no-init'] ? undefined : (flags['init-config'] ?? ''), ...isolation(flags)})
+    const inspection = await inspectPluginIsolated(pluginPath(args.library), {initConfig: flags['no-init'] ? undefined : (flags['init-config'] ?? ''), ...isolation(flags)})
     return {data: inspection, text: render(inspection), exitCode: inspection.initError ? EXIT.PLUGIN : EXIT.OK}
   }
 }

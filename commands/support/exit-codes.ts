@@ -16,11 +16,13 @@ export const EXIT = {
   INTERNAL: 6,
 } as const
 
+// One entry per line, no indentation: oclif wraps each line to the terminal and trims leading
+// spaces (a hand-made layout would be wrapped a second time).
 export const EXIT_CODES_HELP = `EXIT CODES
-  0  success
-  1  the command found a failure (e.g. replay mismatches)
-  2  usage error
-  3  unreadable, corrupt or truncated capture
-  4  plugin failure
-  5  I/O error (missing or unwritable file)
-  6  internal error (a bug in scaptool: please report it)`
+0: success
+1: the command found a failure (e.g. replay mismatches)
+2: usage error
+3: unreadable, corrupt or truncated capture
+4: plugin failure
+5: I/O error (missing or unwritable file)
+6: internal error (a bug in scaptool: please report it)`

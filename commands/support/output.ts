@@ -1,31 +1,8 @@
-// Output helpers: JSON that survives bigints and errors, and human-readable numbers.
-
-/** JSON.stringify with bigints as decimal strings and errors as their toJSON or message. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_key, v) => {
-      if (typeof v === 'bigint') return v.toString()
-      if (v instanceof Error) {
-        const withJson = v as Error & {toJSON?: () => unknown}
-        return withJson.toJSON ? withJson.toJSON() : {name: v.name, message: v.message}
-      }
-      return v
-    },
-    2,
-  )
-}
+// Output helpers: JSON that survives bigints and errors (the library's), and human-readable numbers.
+export {isoNanos, toJson} from '../../src/json.js'
 
 export function thousands(n: number | bigint): string {
   return n.toLocaleString('en-US')
-}
-
-/** ns since the epoch → ISO 8601 UTC with nanoseconds. */
-export function isoNanos(ns: bigint): string {
-  const ms = ns / 1_000_000n
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0')
-  const base = new Date(Number(ms)).toISOString().slice(0, 19)
-  return `${base}.${frac}Z`
 }
 
 export function bytes(n: number): string {

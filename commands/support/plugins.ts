@@ -2,11 +2,14 @@
 // `--init-config` / `--open-params` given at the same position, or a Falco-style `-c` file.
 // Repeatable flags take one value each (`multipleNonGreedy`): `-p lib.so filter words` leaves
 // the filter words to the command's arguments.
+import {existsSync} from 'node:fs'
+import {resolve} from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import type {PluginRun} from '../../src/engine/record.js'
 import {UsageError} from '../../src/errors.js'
-import {readFalcoConfig} from '../../src/plugin/falco-config.js'
+import {readFalcoConfig, type FalcoPluginConfig} from '../../src/plugin/falco-config.js'
 
 export const pluginFlags = {
   plugin: Flags.string({
@@ -50,17 +53,25 @@ export const openParamsFlag = {
   }),
 }
 
-/** Plugins named on the command line, paired with their configs by position, then those of -c. */
-export function pluginRuns(flags: {plugin?: string[]; 'init-config'?: string[]; 'open-params'?: string[]; config?: string}): PluginRun[] {
+/**
+ * A library named on the command line: a file that exists is that file (`-p libdummy.so` in
+ * its directory), not a name for dlopen's search path, which skips the working directory;
+ * anything else is left to dlopen (`-p libfoo.so` installed in /usr/lib).
+ */
+export function pluginPath(path: string): string {
+  return existsSync(path) ? resolve(path) : path
+}
+
+/** Plugins named on the command line, paired with their configs by position, then those of -c
+ * (`config`: the -c file already read). */
+export function pluginRuns(flags: {plugin?: string[]; 'init-config'?: string[]; 'open-params'?: string[]; config?: string}, config?: FalcoPluginConfig): PluginRun[] {
   const plugins = flags.plugin ?? []
   const configs = flags['init-config'] ?? []
   const params = flags['open-params'] ?? []
   if (configs.length > plugins.length) throw new UsageError(`${configs.length} --init-config for ${plugins.length} --plugin: give them in the same order`)
   if (params.length > plugins.length) throw new UsageError(`${params.length} --open-params for ${plugins.length} --plugin: give them in the same order`)
-  const runs: PluginRun[] = plugins.map((path, i) => ({path, initConfig: configs[i] ?? '', openParams: params[i] ?? ''}))
-  if (flags.config) {
-    for (const p of readFalcoConfig(flags.config).plugins) runs.push({path: p.libraryPath, initConfig: p.initConfig, openParams: p.openParams})
-  }
+  const runs: PluginRun[] = plugins.map((path, i) => ({path: pluginPath(path), initConfig: configs[i] ?? '', openParams: params[i] ?? ''}))
+  if (flags.config) runs.push(...(config ?? readFalcoConfig(flags.config)).plugins)
   return runs
 }
 

@@ -15,6 +15,9 @@ import {EXIT} from './exit-codes.js'
 import {thousands} from './output.js'
 import {isolation} from './plugins.js'
 import {Progress} from './progress.js'
+import {rulesJunit} from './junit.js'
+import {rulesMarkdown} from './markdown.js'
+import {reportingErrors, writeReports} from './reports.js'
 import {StdoutStream} from './stream.js'
 
 export const rulesFlags = {
@@ -37,6 +40,8 @@ interface RulesFlags {
   'min-priority'?: string
   'expect-alerts'?: string
   'update-alerts': boolean
+  junit?: string
+  markdown?: string
 }
 
 export interface RulesReplayResult {
@@ -48,7 +53,7 @@ export interface RulesReplayResult {
 }
 
 /** Golden-comparison flags that mean nothing with --rules. */
-const GOLDEN_ONLY = ['golden', 'update', 'field', 'junit', 'shuffle-seed', 'no-shuffle', 'no-reverse']
+const GOLDEN_ONLY = ['golden', 'update', 'field', 'html', 'shuffle-seed', 'no-shuffle', 'no-reverse']
 
 /** The rules files to run: given with -r (`from` null), or the rules_files of a configuration. */
 export interface RulesChoice {
@@ -72,7 +77,9 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], rules:
   const out = new StdoutStream()
   const progress = new Progress('rules', Boolean(process.stderr.isTTY) && !process.stdout.isTTY)
   let records = ''
-  const summary = await runRules(
+  const subject = {what: 'rules', subject: capture, caseName: `rules replay of ${capture} runs to the end`}
+  const inputs = [capture, ...rules.files]
+  const summary = await reportingErrors(flags, subject, inputs, () => runRules(
     {
       capture,
       plugins,
@@ -93,16 +100,16 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], rules:
       signal: out.closed.signal,
       ...isolation(flags),
     },
-  ).finally(() => progress.finish())
+  ).finally(() => progress.finish()))
   for (const w of summary.warnings) process.stderr.write(`warning: ${w}\n`)
   for (const s of summary.rulesSkipped) if (s.reason !== 'disabled') process.stderr.write(`warning: rule '${s.rule}' skipped: ${s.reason}\n`)
   let expectedAlerts: AlertComparison | null = null
   let updatedAlerts: string | null = null
   if (expectFile && flags['update-alerts']) {
-    writeExpectedAlerts(expectFile, records, [capture, ...(flags.rules ?? [])])
+    writeExpectedAlerts(expectFile, records, [capture, ...rules.files])
     updatedAlerts = expectFile
   } else if (expectFile) {
-    expectedAlerts = compareAlerts(expectFile, records)
+    expectedAlerts = await reportingErrors(flags, subject, inputs, async () => compareAlerts(expectFile, records))
   }
   const result: RulesReplayResult = {
     summary,
@@ -111,6 +118,7 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], rules:
     updatedAlerts,
   }
   const exitCode = expectedAlerts && !expectedAlerts.passed ? EXIT.FAILED : EXIT.OK
+  writeReports(flags, {junit: rulesJunit, markdown: rulesMarkdown}, result, inputs)
   if (json) return {data: result, text: '', exitCode}
   await out.write(renderSummary(result) + '\n')
   // scaptool's own note goes to stderr, as Falco's log lines do: stdout is Falco's stdout.

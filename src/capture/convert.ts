@@ -1,4 +1,6 @@
 // Changing a capture's compression without changing any block.
+import {statSync} from 'node:fs'
+
 import {ScapError, UsageError} from '../errors.js'
 import {native} from '../native.js'
 import type {Compression} from './writer.js'
@@ -19,8 +21,10 @@ export interface ConvertResult {
   outputCompression: Compression
   blocks: number
   events: number
-  /** Uncompressed bytes written. */
+  /** Bytes of the output file, as written to disk (compressed, when the output is). */
   bytesWritten: number
+  /** Bytes of the capture before compression (`bytesWritten` for a plain output). */
+  uncompressedBytes: number
 }
 
 /**
@@ -43,7 +47,8 @@ export async function convertCapture(input: string, output: string, options: Con
       outputCompression: step.outputCompression as Compression,
       blocks: step.blocks,
       events: step.events,
-      bytesWritten: step.bytesWritten,
+      bytesWritten: statSync(output, {throwIfNoEntry: false})?.size ?? 0,
+      uncompressedBytes: step.bytesWritten,
     }
     if (step.error?.code === 'OUTPUT_REFUSED') throw new UsageError(step.error.message)
     if (step.error) {

@@ -1,8 +1,11 @@
 // Rules replay: Falco rules files run on a capture without Falco. The rules are loaded and
 // merged here (src/rules/load.ts keeps their file positions); the Rust engine compiles them
 // against the plugins and evaluates them batch by batch; alerts arrive one string per batch.
-import {FilterError} from '../errors.js'
+import {statSync} from 'node:fs'
+
+import {FilterError, UsageError} from '../errors.js'
 import {native} from '../native.js'
+import {expandRulesPath, falcoConfig, type FalcoPluginConfig} from '../plugin/falco-config.js'
 import {RuleSet} from '../rules/load.js'
 import {runIsolated} from '../worker/isolate.js'
 import {drive, pluginSpecs, type OutputControl} from './print.js'
@@ -11,8 +14,16 @@ import type {PluginRun} from './record.js'
 export interface RulesOptions {
   capture: string
   plugins?: PluginRun[]
-  /** Rules files, loaded and merged in order (or an already loaded set). */
-  rules: string[] | RuleSet
+  /**
+   * A Falco configuration (file name, or `readFalcoConfig`'s result): its plugins join
+   * `plugins`, and its `rules_files` are the rules when `rules` is absent (as Falco without -r).
+   */
+  config?: string | FalcoPluginConfig
+  /**
+   * Rules files, loaded and merged in order (a directory stands for its *.yaml/*.yml files in
+   * name order, as in Falco), or an already loaded set.
+   */
+  rules?: string[] | RuleSet
   /** `first` (Falco's default: only the first matching rule of an event alerts) or `all`. */
   ruleMatching?: 'first' | 'all'
   /** Alerts as JSON lines (Falco's json_output). */
@@ -65,9 +76,18 @@ export interface RulesJobOptions extends Omit<RulesOptions, 'rules'> {
 }
 
 function resolve(options: RulesOptions): {resolved: RulesJobOptions; set: RuleSet} {
-  const set = options.rules instanceof RuleSet ? options.rules : RuleSet.load(options.rules)
-  const {rules: _rules, ...rest} = options
-  return {resolved: {...rest, ruleSet: set.toNative(), warnings: set.warnings}, set}
+  const config = options.config === undefined ? undefined : falcoConfig(options.config)
+  const fromConfig = options.rules === undefined && config !== undefined
+  const rules = options.rules ?? config?.rulesFiles ?? []
+  if (!(rules instanceof RuleSet) && rules.length === 0) {
+    throw new UsageError(fromConfig ? `${config!.fileName}: no rules files to load (rules_files: ${config!.warnings.join('; ') || 'empty'})` : 'no rules files: give `rules`, or a Falco `config` with rules_files')
+  }
+  const isDirectory = (p: string) => statSync(p, {throwIfNoEntry: false})?.isDirectory() ?? false
+  const set = rules instanceof RuleSet ? rules : RuleSet.load(rules.flatMap((r) => (isDirectory(r) ? expandRulesPath(r) : [r])))
+  const {rules: _rules, config: _config, ...rest} = options
+  const plugins = [...(options.plugins ?? []), ...(config?.plugins ?? [])]
+  const warnings = [...(fromConfig ? config!.warnings : []), ...set.warnings]
+  return {resolved: {...rest, plugins, ruleSet: set.toNative(), warnings}, set}
 }
 
 /** Runs already-resolved rules in this process. */

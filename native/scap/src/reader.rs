@@ -455,7 +455,9 @@ impl ScapReader {
         let total = total_len as usize;
         let have = self.fill(total);
         if have < total {
-            return Err(self.truncated(total, have, &format!("the capture ends inside a {what}")));
+            // "an event block", "a section header"
+            let article = if what.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            return Err(self.truncated(total, have, &format!("the capture ends inside {article} {what}")));
         }
         self.pending = total;
         Ok(())
