@@ -44,3 +44,18 @@ test('system errors are I/O errors (exit 5): a directory, a path through a file,
   t.is(isDir.status, 2, 'a directory is not a file name: usage')
   t.regex(isDir.stderr, /is a directory/)
 })
+
+test('a YAML alias bomb in a -c configuration is a usage error naming the file (exit 2)', async (t) => {
+  const dir = tempDir()
+  const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+  for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'].entries()) {
+    const prev = 'abcdefgh'[i]
+    levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`)
+  }
+  levels.push('plugins: *i')
+  const config = join(dir, 'bomb.yaml')
+  writeFileSync(config, levels.join('\n') + '\n')
+  const r = await cli(['print', join(process.cwd(), 'fixtures', 'captures', 'dummy_c-sysdig.scap'), '-c', config])
+  t.is(r.status, 2, r.stdout)
+  t.regex(r.stderr, /bomb\.yaml: invalid YAML: Excessive alias count/)
+})

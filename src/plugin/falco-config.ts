@@ -79,8 +79,14 @@ export function parseFalcoConfig(text: string, fileName: string, options: FalcoC
     const [line, col] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [0, 0]
     throw new UsageError(`${fileName}:${line}:${col}: invalid YAML: ${e.message.split('\n')[0]}`)
   }
-  const root = doc.toJS() as Record<string, unknown> | null
   const bad = (what: string) => new UsageError(`${fileName}: ${what}`)
+  let root: Record<string, unknown> | null
+  try {
+    // the yaml package refuses alias bombs (aliases expanding without bound) here
+    root = doc.toJS({maxAliasCount: 1000}) as Record<string, unknown> | null
+  } catch (err) {
+    throw bad(`invalid YAML: ${(err as Error).message}`)
+  }
   if (root === null || typeof root !== 'object' || Array.isArray(root)) throw bad('expected a mapping at the top level')
   const configDir = dirname(resolve(cwd, fileName))
   const list = root.plugins ?? []
