@@ -4,9 +4,11 @@
 #   libfalcosecurity0-dev    plugin API 0.3.0 header (fixture plugin dummy_c) and libscap
 #   build-essential, pkg-config, zlib1g-dev: fixture plugins, native build
 #   time                     GNU time: peak RSS in the memory tests
+#   libxml2-utils            xmllint: JUnit reports validated against the Surefire/Jenkins schema
+#   chromium                 headless Chromium: the HTML report checked as a browser renders it
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
-packages=(sysdig libfalcosecurity0-dev build-essential pkg-config zlib1g-dev time)
+packages=(sysdig libfalcosecurity0-dev build-essential pkg-config zlib1g-dev time libxml2-utils chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -117,11 +117,27 @@ export class FilterError extends UsageError {
   }
 }
 
-/** The line of `text` a location is on, and a caret under its column. */
+/** Characters of context shown before and after the column on a long line. */
+const CARET_CONTEXT = 60
+
+/**
+ * The line of `text` a location is on, and a caret under its column. A long line is cut to
+ * the column's surroundings (`…` marks the cuts), so an error in a long filter is not echoed
+ * whole.
+ */
 export function caretLines(text: string, line: number, col: number, indent = '  '): string {
-  const l = text.split(/\r\n|\n|\r/)[line - 1] ?? ''
-  const pad = [...l].slice(0, Math.max(0, col - 1)).map((c) => (c === '\t' ? '\t' : ' ')).join('')
-  return `${indent}${l}\n${indent}${pad}^`
+  let chars = [...(text.split(/\r\n|\n|\r/)[line - 1] ?? '')]
+  let at = Math.max(0, col - 1)
+  let head = ''
+  if (at > CARET_CONTEXT) {
+    chars = chars.slice(at - CARET_CONTEXT)
+    at = CARET_CONTEXT
+    head = '…'
+  }
+  const tail = chars.length > at + CARET_CONTEXT ? '…' : ''
+  chars = chars.slice(0, at + CARET_CONTEXT)
+  const pad = chars.slice(0, at).map((c) => (c === '\t' ? '\t' : ' ')).join('')
+  return `${indent}${head}${chars.join('')}${tail}\n${indent}${head ? ' ' : ''}${pad}^`
 }
 
 /** A plugin failed, misbehaved or was refused: the plugin's fault (exit code 4). */

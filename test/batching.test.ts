@@ -40,7 +40,7 @@ test('the batching probe reports the Go SDK as a warning; --strict-batching fail
   t.regex(text.stdout, /evt\.num \d+ dummy\.divisible\[3\]: [01] with one field per call, [01] with all fields in one call/)
   t.regex(text.stdout, /\nPASS$/m)
   const warn = readFileSync(join(dir, 'warn.xml'), 'utf8')
-  t.regex(warn, /<testcase classname="scaptool\.batching" name="dummy gives the same values with all fields in one extract_fields call"><system-out>warning: values change/)
+  t.regex(warn, /<testcase classname="scaptool\.batching" name="dummy gives the same values with all fields in one extract_fields call" time="[\d.]+"><system-out>warning: values change/)
   t.regex(warn, /failures="0"/)
 
   const j = JSON.parse((await cli(['replay', out, '-p', lib, '--json'])).stdout)
@@ -61,7 +61,7 @@ test('the batching probe reports the Go SDK as a warning; --strict-batching fail
   t.is(strict.status, 1, strict.stdout)
   t.regex(strict.stdout, /batching FAILURE: values change/)
   t.regex(strict.stdout, /FAIL\n\s+- dummy: values change when several fields are requested in one call/)
-  t.regex(readFileSync(join(dir, 'strict.xml'), 'utf8'), /<testcase classname="scaptool\.batching" name="dummy gives[^"]*"><failure message="values change/)
+  t.regex(readFileSync(join(dir, 'strict.xml'), 'utf8'), /<testcase classname="scaptool\.batching" name="dummy gives[^"]*" time="[\d.]+"><failure message="values change/)
 })
 
 test('a plugin whose values do not depend on batching passes the probe; --no-batching-probe skips it', async (t) => {

@@ -36,6 +36,7 @@ function report(rec: {version: string; fields: Array<{name: string; type: string
   const header = {name: 'p', requiredApiVersion: '3.0.0', generation: '3.x', role: 'source', id: 9, eventSource: 's', library: 'libp.so', configSha256: '', columns: rec.fields.map((f) => ({column: f.name, name: f.name, arg: null, type: f.type, isList: f.isList})), ...rec}
   return {
     capture: 'c', golden: 'c.golden', updated: null, events: 10, mismatches: [], orderDifferences: [], batchingDifferences: [], batchingProbed: [], reverse: true, shuffleSeed: null, threads: 1,
+    positions: {binWidth: 1, bins: 0, events: [], columns: []}, distributions: [],
     columns: rec.fields.map((f) => ({column: f.name, plugin: 'p', compared: 10, mismatches: mismatches[f.name] ?? 0, reverseDifferences: 0, shuffleDifferences: 0, batchingDifferences: 0, values: 10, absent: 0, errors: 0, notApplicable: 0})),
     plugins: [{name: 'p', version: now.version, path: 'libp.so', generation: '3.x', requiredApiVersion: '3.0.0', fields: now.fields}],
     recordedPlugins: [header],

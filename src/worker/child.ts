@@ -5,6 +5,7 @@ import {recordInProcess} from '../engine/record.js'
 import {replayInProcess} from '../engine/replay.js'
 import {printInProcess} from '../engine/print.js'
 import {runRulesInProcess} from '../engine/rules.js'
+import {selectInProcess} from '../capture/select.js'
 import {native} from '../native.js'
 import {serializeError, type FromChild, type Job, type OutputChunk, type ToChild} from './protocol.js'
 
@@ -37,6 +38,8 @@ async function run(job: Job): Promise<unknown> {
       return printInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress}), onOutput: sendOutput, signal: stop.signal})
     case 'rules':
       return runRulesInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress}), onOutput: sendOutput, signal: stop.signal})
+    case 'select':
+      return selectInProcess(job.options, {onProgress: (progress) => send({type: 'progress', progress})})
   }
 }
 

@@ -3,6 +3,7 @@ import type {RecordOptions, RecordProgress} from '../engine/record.js'
 import type {ReplayOptions, ReplayProgress} from '../engine/replay.js'
 import type {PrintOptions, PrintProgress} from '../engine/print.js'
 import type {RulesJobOptions, RulesProgress} from '../engine/rules.js'
+import type {SelectOptions, SelectSummary} from '../capture/select.js'
 
 export type Job =
   | {kind: 'inspect'; path: string; initConfig?: string}
@@ -10,6 +11,7 @@ export type Job =
   | {kind: 'replay'; options: ReplayOptions}
   | {kind: 'print'; options: PrintOptions}
   | {kind: 'rules'; options: RulesJobOptions}
+  | {kind: 'select'; options: SelectOptions}
 
 /** Lines produced by a print or rules job, one chunk per batch of events. */
 export interface OutputChunk {
@@ -22,7 +24,7 @@ export interface OutputChunk {
 export type ToChild = {type: 'run'; job: Job; crashFile: string; parentPid: number} | {type: 'stop'} | {type: 'ack'}
 
 export type FromChild =
-  | {type: 'progress'; progress: RecordProgress | ReplayProgress | PrintProgress | RulesProgress}
+  | {type: 'progress'; progress: RecordProgress | ReplayProgress | PrintProgress | RulesProgress | SelectSummary}
   | {type: 'output'; chunk: OutputChunk}
   | {type: 'result'; result: unknown}
   | {type: 'error'; error: SerializedError}

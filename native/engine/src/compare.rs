@@ -7,6 +7,7 @@
 
 use crate::error::EngineError;
 use crate::golden::{format_row, parse_row, LineBlock, ABSENT, ERROR, NOT_APPLICABLE};
+use crate::positions::EvtnumBins;
 use crate::replay::Mismatch;
 use crate::rows::{CellTable, EventKey};
 
@@ -32,6 +33,8 @@ pub struct PartOutcome {
     pub compared: Vec<u64>,
     pub mismatches: Vec<u64>,
     pub details: Vec<Mismatch>,
+    /// Where the mismatches are, one series per golden column (only when there are some).
+    pub positions: Option<EvtnumBins>,
     /// The part's rows in golden format, when asked for.
     pub rows: String,
     pub error: Option<EngineError>,
@@ -102,6 +105,7 @@ pub fn check_part(table: &CellTable, keys: &[EventKey], lines: Option<(&LineBloc
             out.compared[gi] += 1;
             if *expected != actual {
                 out.mismatches[gi] += 1;
+                out.positions.get_or_insert_with(|| EvtnumBins::new(spec.provided.len())).add(gi, key.evtnum, 1);
                 if out.details.len() < spec.max_details {
                     out.details.push(Mismatch {
                         evtnum: key.evtnum,

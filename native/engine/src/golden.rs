@@ -408,6 +408,8 @@ impl GoldenReader {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
+
     use super::*;
 
     fn header() -> GoldenHeader {

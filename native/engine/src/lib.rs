@@ -24,13 +24,18 @@ pub mod evt_fields;
 pub mod extraction;
 pub mod fieldset;
 pub mod golden;
+pub mod golden_diff;
+pub mod merge;
 pub mod order;
+pub mod positions;
 pub mod print;
 pub mod record;
 pub mod replay;
 pub mod rows;
 pub mod rules;
+pub mod select;
 pub mod session;
 pub mod spec;
+pub mod top_values;
 
 pub use error::{EngineError, EngineErrorKind};

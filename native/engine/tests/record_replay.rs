@@ -37,6 +37,7 @@ fn record(lib: &str, out: &str, fields: &[&str], max: Option<u64>) -> scap_engin
         golden: None,
         max_events: max,
         duration_ms: None,
+        force: false,
         timeout_wait_ms: 1,
     };
     let mut r = Recorder::start(&opts).unwrap();
