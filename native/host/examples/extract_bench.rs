@@ -1,4 +1,5 @@
-//! Measures batched field extraction cost per field.
+//! Measures field extraction cost per field, with libsinsp's calling convention (one field per
+//! `extract_fields` call, the default) and with all fields in one call (the batching probe's).
 //!
 //! ```text
 //! make -C fixtures/plugins && make -C fixtures/plugins/go
@@ -7,12 +8,13 @@
 //!
 //! For each plugin: produce `events` events with the plugin itself, then extract the three
 //! dummy fields (`dummy.value`, `dummy.strvalue`, `dummy.divisible[3]`) from all of them
-//! `rounds` times into one reused `ExtractResults`, and report ns per field and per event.
+//! `rounds` times into one reused `ExtractResults`, and report ns per field and per event for
+//! each calling convention.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use plugin_host::{BatchStatus, EventBatch, ExtractPlan, ExtractResults, Plugin};
+use plugin_host::{BatchStatus, CallConvention, EventBatch, ExtractPlan, ExtractResults, Plugin};
 
 fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -33,22 +35,26 @@ fn bench(rel: &str, fields: &[&str], n_events: usize, rounds: usize) -> Result<(
     while state.next_batch(&mut batch)? != BatchStatus::Eof {}
     state.close();
     let events = batch.event_refs(1);
-    let plan = ExtractPlan::parse(&plugin, fields)?;
-    let mut results = ExtractResults::new();
-    state.extract(&plan, "dummy", &events, &mut results)?; // warm-up
-    let start = Instant::now();
-    for _ in 0..rounds {
-        state.extract(&plan, "dummy", &events, &mut results)?;
+    let mut line = format!("{rel:<24} {:<4} {} field{:<2}", plugin.generation().label(), fields.len(), if fields.len() == 1 { "" } else { "s" });
+    for convention in [CallConvention::OneFieldPerCall, CallConvention::AllFieldsPerCall] {
+        if fields.len() == 1 && convention == CallConvention::AllFieldsPerCall {
+            continue;
+        }
+        let plan = ExtractPlan::parse(&plugin, fields)?.with_convention(convention);
+        let mut results = ExtractResults::new();
+        state.extract(&plan, "dummy", &events, &mut results)?; // warm-up
+        let start = Instant::now();
+        for _ in 0..rounds {
+            state.extract(&plan, "dummy", &events, &mut results)?;
+        }
+        let per_event = start.elapsed().as_nanos() as f64 / (rounds * events.len()) as f64;
+        let label = match convention {
+            CallConvention::OneFieldPerCall => "one per call",
+            CallConvention::AllFieldsPerCall => "all in one call",
+        };
+        line.push_str(&format!("  {label}: {:>6.1} ns/field {:>7.1} ns/event", per_event / fields.len() as f64, per_event));
     }
-    let ns = start.elapsed().as_nanos() as f64;
-    let per_event = ns / (rounds * events.len()) as f64;
-    println!(
-        "{rel:<28} {:<4} {:>2} fields  {:>8.1} ns/field  {:>8.1} ns/event",
-        plugin.generation().label(),
-        fields.len(),
-        per_event / fields.len() as f64,
-        per_event
-    );
+    println!("{line}");
     Ok(())
 }
 
