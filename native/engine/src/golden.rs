@@ -22,13 +22,14 @@
 // The format is tab-separated: the examples in these docs show real tabs.
 #![allow(clippy::tabs_in_doc_comments)]
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use scap::input::Compression;
 use scap::output_file::{OutputFile, OutputKind, OutputPolicy};
+use scap::writer::CompressedWriter;
 
 use crate::error::EngineError;
 
@@ -171,7 +172,7 @@ struct Footer {
 pub struct GoldenWriter {
     path: PathBuf,
     output: Option<OutputFile>,
-    out: Option<BufWriter<File>>,
+    out: Option<CompressedWriter>,
     rows: u64,
 }
 
@@ -187,7 +188,9 @@ impl GoldenWriter {
         let shown = path.display().to_string();
         let output = OutputFile::create(path, &OutputPolicy { kind: OutputKind::Golden, inputs, force }).map_err(|e| EngineError::output(&shown, e))?;
         let file = output.writer().map_err(|e| EngineError::io(&shown, &e))?;
-        let mut w = GoldenWriter { path: path.to_path_buf(), output: Some(output), out: Some(BufWriter::with_capacity(1 << 20, file)), rows: 0 };
+        // `.zst` / `.gz` names are compressed (zstd level 3 or gzip); readers detect it
+        let out = CompressedWriter::new(Box::new(file), Compression::from_file_name(path), None).map_err(|e| EngineError::io(&shown, &e))?;
+        let mut w = GoldenWriter { path: path.to_path_buf(), output: Some(output), out: Some(out), rows: 0 };
         let mut text = String::new();
         text.push_str(FORMAT_LINE);
         text.push('\n');
@@ -251,7 +254,7 @@ impl GoldenWriter {
         self.write_raw(format!("#end\t{footer}\n").as_bytes())?;
         let shown = self.path.display().to_string();
         let out = self.out.take().expect("golden writer open");
-        out.into_inner().map_err(|e| EngineError::io(&shown, e.error()))?;
+        out.finish().map_err(|e| EngineError::io(&shown, &e))?;
         self.output.take().expect("golden output open").commit().map_err(|e| EngineError::io(&shown, &e))?;
         Ok(self.rows)
     }
@@ -279,10 +282,14 @@ pub struct GoldenReader {
 }
 
 impl GoldenReader {
+    /// Opens a golden file, plain, gzip or zstd (detected from its first bytes).
     pub fn open(path: &Path) -> Result<GoldenReader, EngineError> {
         let shown = path.display().to_string();
-        let file = File::open(path).map_err(|e| EngineError::io(&shown, &e))?;
-        Self::from_reader(&shown, Box::new(BufReader::with_capacity(1 << 20, file)))
+        let input = scap::input::open(path).map_err(|e| match e.kind {
+            scap::ErrorKind::Io if !path.exists() => EngineError::io(&shown, &std::io::Error::from(std::io::ErrorKind::NotFound)),
+            _ => EngineError::golden(&shown, e.message),
+        })?;
+        Self::from_reader(&shown, Box::new(BufReader::with_capacity(1 << 20, input.stream)))
     }
 
     /// A golden file read from `input`, named `name` in messages (the header is read now).

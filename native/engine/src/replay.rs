@@ -33,6 +33,8 @@ use crate::session::Session;
 use crate::spec::ReplayOptions;
 use crate::top_values::{TopValues, ValueDistribution};
 
+mod stateful;
+
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Mismatch {
@@ -128,6 +130,9 @@ pub struct ReplayReport {
     pub batching_probed: Vec<String>,
     pub reverse: bool,
     pub shuffle_seed: Option<u64>,
+    /// Why the reverse, shuffled and batching passes did not run (a stateful run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_passes_skipped: Option<String>,
     pub threads: usize,
     /// The golden file's header (what was recorded), for upgrade verdicts.
     #[serde(skip)]
@@ -235,6 +240,8 @@ pub struct Replayer {
     /// Per report column, with `distributions`.
     top_values: Vec<TopValues>,
     started: Instant,
+    /// libsinsp's state of the capture, when the run needs it (`replay/stateful.rs`).
+    stateful: Option<stateful::StatefulReplay>,
 }
 
 impl Replayer {
@@ -242,7 +249,8 @@ impl Replayer {
         let golden_path = match &opts.golden {
             Some(p) if !p.is_empty() => Some(p.clone()),
             Some(_) => None,
-            None => Some(format!("{}.golden", opts.capture)).filter(|p| Path::new(p).exists()),
+            // <capture>.golden, or its compressed forms
+            None => ["", ".zst", ".gz"].iter().map(|ext| format!("{}.golden{ext}", opts.capture)).find(|p| Path::new(p).exists()),
         };
         let golden = match (&golden_path, opts.update) {
             (Some(p), false) => Some(GoldenReader::open(Path::new(p))?),
@@ -265,7 +273,14 @@ impl Replayer {
         // still shows, since that state has seen every event in capture order first).
         let concurrent = session.plugins.iter().all(|p| p.plugin.info().concurrent_states_allowed);
         let extra_pass = |s: &Session, plans| if concurrent { Pass::new(s, plans) } else { Ok(Pass::shared(plans)) };
-        let forward = Pass::new(&session, Plans::OneFieldPerCall)?;
+        let (stateful, forward) = match stateful::StatefulReplay::start(&session, &opts.capture)? {
+            Some((s, forward)) => (Some(s), forward),
+            None => (None, Pass::new(&session, Plans::OneFieldPerCall)?),
+        };
+        let mut opts = opts;
+        if stateful.is_some() {
+            (opts.reverse, opts.shuffle_seed, opts.batching_probe, opts.threads) = (false, None, false, 1);
+        }
         let reverse = if opts.reverse && !opts.probe_only { Some(extra_pass(&session, Plans::OneFieldPerCall)?) } else { None };
         let shuffle = match opts.shuffle_seed.filter(|_| !opts.probe_only) {
             Some(seed) => Some((extra_pass(&session, Plans::OneFieldPerCall)?, SplitMix64::new(seed))),
@@ -282,7 +297,7 @@ impl Replayer {
             None
         };
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let threads = if !concurrent { 1 } else if opts.threads == 0 { cores } else { opts.threads };
+        let threads = if !concurrent || stateful.is_some() { 1 } else if opts.threads == 0 { cores } else { opts.threads };
         let order_passes = reverse.is_some() as usize + shuffle.is_some() as usize + batched.is_some() as usize;
         let mut forward_parts = Vec::new();
         for _ in 1..threads.saturating_sub(order_passes).max(1) {
@@ -330,6 +345,7 @@ impl Replayer {
             batching_probed,
             reverse: opts.reverse,
             shuffle_seed: opts.shuffle_seed,
+            order_passes_skipped: stateful.as_ref().map(|_| stateful::ORDER_PASSES_SKIPPED.to_string()),
             threads,
             recorded,
             plugins,
@@ -368,6 +384,7 @@ impl Replayer {
             bins,
             top_values,
             started: Instant::now(),
+            stateful,
             opts,
         })
     }
@@ -394,6 +411,9 @@ impl Replayer {
     }
 
     fn fill_window(&mut self) -> Result<(), EngineError> {
+        if self.stateful.is_some() {
+            return self.fill_window_stateful();
+        }
         self.bytes.clear();
         self.offsets.clear();
         self.keys.clear();
@@ -486,6 +506,10 @@ impl Replayer {
         };
         let lines = self.golden.as_ref().map(|_| &self.lines);
         let check = |p: &Pass, start: usize, end: usize| compare::check_part(&p.table, &keys[start..end], lines.map(|l| (l, start)), &spec);
+        // a stateful window was extracted while it was read
+        if self.stateful.is_some() {
+            return Ok(vec![check(forward, 0, n)]);
+        }
         let result = if self.threads > 1 {
             let panicked = |what: &str| EngineError::new(EngineErrorKind::Plugin, format!("the {what} pass panicked"));
             std::thread::scope(|s| {
@@ -651,6 +675,9 @@ impl Replayer {
 
     /// Ends the replay: destroys the states, completes an updated golden file.
     pub fn finish(mut self) -> Result<ReplayReport, EngineError> {
+        if let Some(st) = self.stateful.as_mut() {
+            st.close(&mut self.forward.states)?;
+        }
         for pass in std::iter::once(&mut self.forward).chain(self.forward_parts.iter_mut()).chain(self.reverse.as_mut()).chain(self.shuffle.as_mut().map(|(p, _)| p)).chain(self.batched.as_mut()) {
             for s in pass.states.iter_mut().filter_map(Option::take) {
                 s.destroy();

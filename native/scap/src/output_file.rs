@@ -77,27 +77,42 @@ pub struct OutputFile {
 
 const GOLDEN_MAGIC: &[u8] = b"# scaptool golden file";
 
-/// What an existing file is: `None` when empty.
+/// What an existing file is: `None` when empty. A gzip or zstd file is what it decompresses to
+/// (a golden file may be compressed too).
 fn sniff(path: &Path) -> io::Result<Option<OutputKind>> {
     let mut head = [0u8; 22];
-    let mut f = File::open(path)?;
+    let n = read_head(File::open(path)?, &mut head)?;
+    let head = &head[..n];
+    if head.is_empty() {
+        return Ok(None);
+    }
+    let compressed = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]);
+    let mut inner = [0u8; 22];
+    let inner = match crate::input::open(path) {
+        Ok(input) if compressed => {
+            let n = read_head(input.stream, &mut inner).unwrap_or(0);
+            &inner[..n]
+        }
+        _ => head,
+    };
+    Ok(Some(if inner.starts_with(GOLDEN_MAGIC) {
+        OutputKind::Golden
+    } else if inner.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) || compressed {
+        OutputKind::Capture
+    } else {
+        OutputKind::Report
+    }))
+}
+
+fn read_head(mut src: impl Read, head: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < head.len() {
-        match f.read(&mut head[n..])? {
+        match src.read(&mut head[n..])? {
             0 => break,
             k => n += k,
         }
     }
-    let head = &head[..n];
-    Ok(if head.is_empty() {
-        None
-    } else if head.starts_with(GOLDEN_MAGIC) {
-        Some(OutputKind::Golden)
-    } else if head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) || head.starts_with(&[0x1f, 0x8b]) || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-        Some(OutputKind::Capture)
-    } else {
-        Some(OutputKind::Report)
-    })
+    Ok(n)
 }
 
 /// Whether two paths name the same file (device and inode).

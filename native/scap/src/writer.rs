@@ -26,12 +26,60 @@ enum Sink {
 }
 
 impl Sink {
+    /// `level`: gzip 0..9 (default zlib's 6), zstd 1..22 (default 3).
+    fn new(out: Box<dyn Write + Send>, compression: Compression, level: Option<i32>) -> std::io::Result<Sink> {
+        let out = BufWriter::with_capacity(OUT_BUFFER, out);
+        Ok(match compression {
+            Compression::None => Sink::Plain(out),
+            Compression::Gzip => {
+                let level = level.map(|l| l.clamp(0, 9) as u32).unwrap_or(6);
+                Sink::Gzip(flate2::write::GzEncoder::new(out, flate2::Compression::new(level)))
+            }
+            Compression::Zstd => Sink::Zstd(zstd::stream::write::Encoder::new(out, level.unwrap_or(3))?),
+        })
+    }
+
     fn out(&mut self) -> &mut dyn Write {
         match self {
             Sink::Plain(w) => w,
             Sink::Gzip(w) => w,
             Sink::Zstd(w) => w,
         }
+    }
+
+    /// Ends the compressed stream and flushes everything to the underlying writer.
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Sink::Plain(mut w) => w.flush(),
+            Sink::Gzip(w) => w.finish()?.flush(),
+            Sink::Zstd(w) => w.finish()?.flush(),
+        }
+    }
+}
+
+/// A byte stream written plain, gzip or zstd: the capture writer's sink, for other files
+/// scaptool may compress (golden files). Call [`CompressedWriter::finish`] to end the stream.
+pub struct CompressedWriter {
+    sink: Sink,
+}
+
+impl CompressedWriter {
+    pub fn new(out: Box<dyn Write + Send>, compression: Compression, level: Option<i32>) -> std::io::Result<CompressedWriter> {
+        Ok(CompressedWriter { sink: Sink::new(out, compression, level)? })
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        self.sink.finish()
+    }
+}
+
+impl Write for CompressedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.sink.out().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sink.out().flush()
     }
 }
 
@@ -84,18 +132,7 @@ impl ScapWriter {
     }
 
     pub fn new(out: Box<dyn Write + Send>, compression: Compression, options: &WriterOptions) -> Result<ScapWriter, ScapError> {
-        let out = BufWriter::with_capacity(OUT_BUFFER, out);
-        let sink = match compression {
-            Compression::None => Sink::Plain(out),
-            Compression::Gzip => {
-                let level = options.level.map(|l| l.clamp(0, 9) as u32).unwrap_or(6);
-                Sink::Gzip(flate2::write::GzEncoder::new(out, flate2::Compression::new(level)))
-            }
-            Compression::Zstd => {
-                let level = options.level.unwrap_or(3);
-                Sink::Zstd(zstd::stream::write::Encoder::new(out, level).map_err(|e| ScapError::io(0, &e))?)
-            }
-        };
+        let sink = Sink::new(out, compression, options.level).map_err(|e| ScapError::io(0, &e))?;
         let mut w = ScapWriter { sink: Some(sink), stats: WriterStats::default(), scratch: Vec::with_capacity(1 << 16), event_scratch: Vec::new() };
         if options.raw {
             return Ok(w);
@@ -174,11 +211,7 @@ impl ScapWriter {
     pub fn finish(mut self) -> Result<WriterStats, ScapError> {
         let offset = self.stats.bytes;
         let io = |e: std::io::Error| ScapError::io(offset, &e);
-        match self.sink.take().expect("writer is open") {
-            Sink::Plain(mut w) => w.flush().map_err(io)?,
-            Sink::Gzip(w) => w.finish().map_err(io)?.flush().map_err(io)?,
-            Sink::Zstd(w) => w.finish().map_err(io)?.flush().map_err(io)?,
-        }
+        self.sink.take().expect("writer is open").finish().map_err(io)?;
         Ok(self.stats)
     }
 
