@@ -23,6 +23,8 @@ export interface RecordOptions {
   config?: string | FalcoPluginConfig
   /** Fields with arguments to record, e.g. `dummy.divisible[3]`. */
   fields?: string[]
+  /** Fields left out of the golden file: names, `name[arg]`, or globs (`json.obj`, `ka.req.*`). */
+  excludeFields?: string[]
   output: string
   compression?: 'none' | 'gzip' | 'zstd'
   /** Golden file path (plain text: a .gz/.zst name is refused); default `<output>.golden`; '' for none. */
@@ -88,6 +90,7 @@ export async function recordInProcess(given: RecordOptions, control: RecordContr
       extractors: (options.extractors ?? []).map(spec),
       plugins: (options.plugins ?? []).map(spec),
       fields: options.fields ?? [],
+      excludeFields: options.excludeFields ?? [],
       output: options.output,
       compression: options.compression,
       golden: options.golden,

@@ -16,6 +16,8 @@ export interface ReplayOptions {
   golden?: string
   /** Fields with arguments to extract when there is no golden file. */
   fields?: string[]
+  /** Fields left out when there is no golden file (as for record). */
+  excludeFields?: string[]
   /** Write the golden file from this replay instead of comparing (snapshot update). */
   update?: boolean
   /** With `update`: replace an existing file that is not a golden file at the golden path. */
@@ -199,6 +201,7 @@ export async function replayInProcess(given: ReplayOptions, control: ReplayContr
       golden: options.golden,
       plugins: (options.plugins ?? []).map((p) => ({path: p.path, initConfig: p.initConfig ?? '', openParams: p.openParams ?? ''})),
       fields: options.fields ?? [],
+      excludeFields: options.excludeFields ?? [],
       update: options.update ?? false,
       force: options.force ?? false,
       maxDetails: options.maxDetails ?? 20,

@@ -117,7 +117,7 @@ impl Recorder {
     /// files, renamed into place by `finish`), then initializes the plugins and opens the
     /// sources.
     pub fn start(opts: &RecordOptions) -> Result<Recorder, EngineError> {
-        let session = Session::for_recording(&opts.sources, &opts.extractors, &opts.plugins, &opts.fields)?;
+        let session = Session::for_recording(&opts.sources, &opts.extractors, &opts.plugins, &opts.fields, &opts.exclude_fields)?;
         let output = Path::new(&opts.output);
         let compression = match opts.compression.as_deref() {
             None => Compression::from_file_name(output),

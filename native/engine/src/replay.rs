@@ -265,7 +265,7 @@ impl Replayer {
             return Err(EngineError::usage("replay needs at least one plugin (--plugin)"));
         }
         let header = golden.as_ref().map(|g| &g.header).or(probe_header.as_ref());
-        let (session, provided) = Session::for_replay(&opts.plugins, header, &opts.fields)?;
+        let (session, provided) = Session::for_replay(&opts.plugins, header, &opts.fields, &opts.exclude_fields)?;
         let reader = ScapReader::open(Path::new(&opts.capture)).map_err(|e| EngineError::capture(&opts.capture, e))?;
         // Before API 2.0 a framework initialized a plugin once: some old SDKs keep one global
         // object behind every state (Go SDK v0.2.0 double-frees with two live states). Those

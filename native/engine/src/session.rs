@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use plugin_host::{CallConvention, ExtractPlan, FieldArg, FieldInfo, FieldRequest, Plugin};
+use scap_filter::glob::Glob;
 use sha2::{Digest, Sha256};
 
 use crate::error::EngineError;
@@ -90,7 +91,7 @@ pub fn load_plugin(spec: &PluginSpec) -> Result<(Plugin, String), EngineError> {
 impl Session {
     /// A recording session: `sources` then `extractors`, default columns plus `fields`.
     /// `auto` plugins are sources if they can source events, extractors otherwise.
-    pub fn for_recording(sources: &[PluginSpec], extractors: &[PluginSpec], auto: &[PluginSpec], fields: &[String]) -> Result<Session, EngineError> {
+    pub fn for_recording(sources: &[PluginSpec], extractors: &[PluginSpec], auto: &[PluginSpec], fields: &[String], exclude: &[String]) -> Result<Session, EngineError> {
         let mut s = Session { plugins: Vec::new(), columns: Vec::new(), sources: HashMap::new() };
         for (spec, role) in sources.iter().map(|p| (p, Role::Source)).chain(extractors.iter().map(|p| (p, Role::Extractor))) {
             s.add_plugin(spec, role)?;
@@ -110,14 +111,14 @@ impl Session {
                 return Err(EngineError::usage(format!("plugin '{}' ({}) cannot be a source: it has no event sourcing capability", p.name(), p.spec.path)));
             }
         }
-        s.default_columns(fields)?;
+        s.default_columns(fields, exclude)?;
         s.build_plans()?;
         Ok(s)
     }
 
     /// A replay session: columns are the golden file's (or, without one, the defaults plus
     /// `fields`). Returns the session and, per golden column, whether a plugin provides it.
-    pub fn for_replay(specs: &[PluginSpec], golden: Option<&GoldenHeader>, fields: &[String]) -> Result<(Session, Vec<Option<usize>>), EngineError> {
+    pub fn for_replay(specs: &[PluginSpec], golden: Option<&GoldenHeader>, fields: &[String], exclude: &[String]) -> Result<(Session, Vec<Option<usize>>), EngineError> {
         let mut s = Session { plugins: Vec::new(), columns: Vec::new(), sources: HashMap::new() };
         for spec in specs {
             s.add_plugin(spec, Role::Extractor)?;
@@ -130,7 +131,7 @@ impl Session {
         }
         let mut provided = Vec::new();
         match golden {
-            None => s.default_columns(fields)?,
+            None => s.default_columns(fields, exclude)?,
             Some(h) => {
                 for gp in &h.plugins {
                     if let (Some(id), Some(src)) = (gp.id, gp.event_source.as_ref()) {
@@ -191,7 +192,15 @@ impl Session {
         })
     }
 
-    fn default_columns(&mut self, fields: &[String]) -> Result<(), EngineError> {
+    /// Every field of every extracting plugin that needs no argument, plus `fields` (`name[arg]`,
+    /// or a glob such as `ka.req.*` adding every matching field that needs no argument), minus
+    /// the fields whose name or `name[arg]` matches an `exclude` glob.
+    fn default_columns(&mut self, fields: &[String], exclude: &[String]) -> Result<(), EngineError> {
+        let is_glob = |t: &str| t.contains(['*', '?']);
+        let globs = |texts: &[String]| texts.iter().filter(|t| is_glob(t)).map(|t| (t.clone(), Glob::new(t.as_bytes(), false))).collect::<Vec<_>>();
+        let (include, excluded) = (globs(fields), globs(exclude));
+        let exact_excludes: Vec<&str> = exclude.iter().map(String::as_str).filter(|t| !is_glob(t)).collect();
+        let fields: Vec<String> = fields.iter().filter(|t| !is_glob(t)).cloned().collect();
         let mut wanted: Vec<Vec<FieldRequest>> = vec![Vec::new(); self.plugins.len()];
         for (pi, p) in self.plugins.iter_mut().enumerate() {
             let info = p.plugin.info();
@@ -206,7 +215,7 @@ impl Session {
                 }
             }
         }
-        for text in fields {
+        for text in fields.iter().map(String::as_str) {
             let owner = self.plugins.iter().enumerate().find_map(|(pi, p)| {
                 let info = p.plugin.info();
                 if !info.capabilities.extraction {
@@ -234,12 +243,33 @@ impl Session {
                 wanted[pi].push(req);
             }
         }
+        let mut unmatched: Vec<&(String, Glob)> = include.iter().collect();
+        for (pi, p) in self.plugins.iter().enumerate() {
+            let info = p.plugin.info();
+            for (fi, f) in info.fields.iter().enumerate().filter(|_| info.capabilities.extraction) {
+                if include.iter().any(|(_, g)| g.matches(f.name.as_bytes())) {
+                    unmatched.retain(|(_, g)| !g.matches(f.name.as_bytes()));
+                    let req = FieldRequest::new(fi, None);
+                    if !f.arg.is_required && !wanted[pi].contains(&req) {
+                        wanted[pi].push(req);
+                    }
+                }
+            }
+        }
+        if let Some((pattern, _)) = unmatched.first() {
+            return Err(EngineError::usage(format!("--field '{pattern}': no field of a loaded plugin matches")));
+        }
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (pi, reqs) in wanted.into_iter().enumerate() {
             for req in reqs {
                 let info = self.plugins[pi].plugin.info();
                 let f = &info.fields[req.field];
                 let base = label(f, req.arg.as_deref());
+                let dropped = excluded.iter().any(|(_, g)| g.matches(base.as_bytes()) || g.matches(f.name.as_bytes()))
+                    || exact_excludes.iter().any(|e| *e == base || *e == f.name);
+                if dropped {
+                    continue;
+                }
                 let label = if seen.contains_key(&base) { format!("{}:{base}", info.name) } else { base.clone() };
                 seen.insert(base, pi);
                 let request = self.plugins[pi].requests.len();

@@ -28,9 +28,12 @@ pub struct RecordOptions {
     #[serde(default)]
     pub plugins: Vec<PluginSpec>,
     /// Fields to extract with an argument, e.g. `dummy.divisible[3]` (fields that require an
-    /// argument are recorded only when named here).
+    /// argument are recorded only when named here), or globs (`ka.req.*`) of fields without one.
     #[serde(default)]
     pub fields: Vec<String>,
+    /// Fields left out of the golden file: names, `name[arg]`, or globs (`json.obj`, `ka.req.*`).
+    #[serde(default)]
+    pub exclude_fields: Vec<String>,
     pub output: String,
     /// `none`, `gzip`, `zstd`; default from the output name.
     #[serde(default)]
@@ -67,6 +70,9 @@ pub struct ReplayOptions {
     /// Fields to extract when there is no golden file (as for record).
     #[serde(default)]
     pub fields: Vec<String>,
+    /// Fields left out when there is no golden file (as for record).
+    #[serde(default)]
+    pub exclude_fields: Vec<String>,
     /// Write the golden file from this replay (snapshot update) instead of comparing.
     #[serde(default)]
     pub update: bool,
