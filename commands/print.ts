@@ -11,40 +11,24 @@ import {StdoutStream} from './support/stream.js'
 export default class Print extends ScaptoolCommand {
   static summary = "Print a capture's events, one line each, like `sysdig -r` (filters, formats, JSON)."
 
-  static description = `Reads the capture and prints every event that passes the filter (the libsinsp condition
-language: and/or/not, = != < <= > >= contains icontains startswith endswith glob iglob regex
-pmatch in intersects exists, list values, brackets), with an output format (-o) or sysdig
-0.29.3's default. Output is identical to Debian sysdig 0.29.3 run with TZ=UTC on the same
-capture, plugins and format.
+  static description = `Reads the capture and prints every event that passes the filter (the libsinsp condition language: and/or/not, = != < <= > >= contains icontains startswith endswith glob iglob regex pmatch in intersects exists, list values, brackets), with an output format (-o) or sysdig 0.29.3's default. Output is identical to Debian sysdig 0.29.3 run with TZ=UTC on the same capture, plugins and format.
 
-Fields: evt.num, evt.time, evt.time.s, evt.time.iso8601, evt.datetime, evt.datetime.s,
-evt.rawtime(.s/.ns), evt.reltime(.s/.ns) (from the capture's first event), evt.source,
-evt.pluginname, evt.plugininfo (the plugin's event_to_string), evt.is_async, evt.asynctype,
-evt.type, evt.dir, evt.cpu, evt.hostname, plus the fields of the loaded plugins (-p/-c),
-with arguments: dummy.divisible[3].
+Fields: evt.num, evt.time, evt.time.s, evt.time.iso8601, evt.datetime, evt.datetime.s, evt.rawtime(.s/.ns), evt.reltime(.s/.ns) (from the capture's first event), evt.source, evt.pluginname, evt.plugininfo (the plugin's event_to_string), evt.is_async, evt.asynctype, evt.type, evt.dir, evt.cpu, evt.hostname, plus the fields of the loaded plugins (-p/-c), with arguments: dummy.divisible[3].
 
-Default format: plugin events print as sysdig's
-  *%evt.num %evt.datetime.s [%evt.pluginname] %evt.plugininfo
-(pluginname and plugininfo are <NA> when the plugin with the event's id is not loaded); other
-events as *%evt.num %evt.time %evt.cpu %evt.dir %evt.type. A format starting with '*' prints
-<NA> for fields without a value; without it, such events are not printed (as sysdig).
-%NNfield pads or cuts to NN characters.
+Default format: plugin events print as sysdig's '*%evt.num %evt.datetime.s [%evt.pluginname] %evt.plugininfo' (pluginname and plugininfo are <NA> when the plugin with the event's id is not loaded); other events as '*%evt.num %evt.time %evt.cpu %evt.dir %evt.type'. A format starting with '*' prints <NA> for fields without a value; without it, such events are not printed (as sysdig). %NNfield pads or cuts to NN characters.
 
--j/--json prints one JSON object per event (sysdig -j): the format's fields as keys, numbers as
-numbers, time fields as their raw ns timestamp.
+-j/--json prints one JSON object per event (sysdig -j): the format's fields as keys, numbers as numbers, time fields as their raw ns timestamp.
 
-Times are rendered in UTC unless --timezone says otherwise (sysdig uses TZ); the offset in force
-at the event's instant is used (sysdig applies today's offset to every event).
+Times are rendered in UTC unless --timezone says otherwise (sysdig uses TZ); the offset in force at the event's instant is used (sysdig applies today's offset to every event).
 
 -p is --plugin here (as in record and replay): the output format is -o/--output-format.
 
 EXIT CODES
-  0  success (also when no event matched)
-  2  usage error: bad flag, a filter or format that does not parse or compile (the text is
-     shown with a caret under the column), an unknown field (with what plugin to load)
-  3  unreadable, corrupt or truncated capture (events before the fault are printed)
-  4  plugin failure
-  5  I/O error (missing or unwritable file)`
+0: success (also when no event matched)
+2: usage error: bad flag, a filter or format that does not parse or compile (the text is shown with a caret under the column), an unknown field (with what plugin to load)
+3: unreadable, corrupt or truncated capture (events before the fault are printed)
+4: plugin failure
+5: I/O error (missing or unwritable file)`
 
   static examples = [
     '<%= config.bin %> print fixtures/captures/dummy_c-sysdig.scap',

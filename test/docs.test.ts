@@ -86,6 +86,8 @@ async function prepare(): Promise<void> {
     'libdummyx.so': 'libdummyx_api0_3.so', // an extractor of dummy events
     'libdummyx3-1.1.0.so': 'libdummyx3_1_1_0.so', // dummyx3 1.1.0: a field more than 1.0.0
     'libbroken.so': 'libbad_fields_badtype.so', // refused: a field of type "float"
+    'libtables_owner_c.so': 'libtables_owner_c.so', // state tables: an owner and a reader
+    'libtables_reader_c.so': 'libtables_reader_c.so',
   }
   for (const [name, target] of Object.entries(links)) symlinkSync(join(BUILD, target), join(work, name))
   const plugins = `plugins:
@@ -104,6 +106,8 @@ load_plugins: [dummy]
   // merge's and diff's inputs: copies, so that a diff of two of them finds them identical
   await must('cp dummy.scap a.scap && cp dummy.scap.gz b.scap.gz && cp dummy.scap.zst c.scap.zst && cp fixtures/captures/dummy_c-sysdig.scap other.scap', work)
   await must('for g in old.scap.golden new.scap.golden a.golden b.golden; do cp dummy.scap.golden $g; done', work)
+  copyFileSync(join(projectRoot, '..', 'shared', 'captures', 'falco', 'cat_write.scap'), join(work, 'cat_write.scap'))
+  await must('scaptool replay cat_write.scap -p libtables_owner_c.so -p libtables_reader_c.so --update', work)
   await must(`scaptool record -p libdummy_api3.so -x fixtures/plugins/build/libdummyx3_1_0_0.so --open-params '{"start": 1, "maxEvents": 200}' -o dummyx.scap`, work)
 }
 

@@ -18,7 +18,7 @@ function toFile(args: string[], out: string): Promise<{status: number; stderr: s
     file.on('open', (fd) => {
       const child = spawn(process.execPath, [join(projectRoot, 'bin', 'run.js'), ...args], {stdio: ['ignore', fd, 'pipe']})
       let stderr = ''
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d))
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d))
       child.on('error', reject)
       child.on('close', (code) => file.close(() => resolve({status: code ?? -1, stderr})))
     })

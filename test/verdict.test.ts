@@ -40,7 +40,7 @@ function report(rec: {version: string; fields: Array<{name: string; type: string
     columns: rec.fields.map((f) => ({column: f.name, plugin: 'p', compared: 10, mismatches: mismatches[f.name] ?? 0, reverseDifferences: 0, shuffleDifferences: 0, batchingDifferences: 0, values: 10, absent: 0, errors: 0, notApplicable: 0})),
     plugins: [{name: 'p', version: now.version, path: 'libp.so', generation: '3.x', requiredApiVersion: '3.0.0', fields: now.fields}],
     recordedPlugins: [header],
-    progress: {events: 10, position: 0, fileSize: 0, elapsedMs: 0, done: true},
+    progress: {events: 10, position: 0, fileSize: 0, elapsedMs: 0, done: true, batchingProbeable: false},
   }
 }
 

@@ -97,7 +97,8 @@ export function printInProcess(options: PrintOptions, control: OutputControl<Pri
  * `sysdig -r`. Plugins run in a child process; output reaches `onOutput` one chunk per batch.
  */
 export function print(options: PrintOptions, control: OutputControl<PrintProgress> = {}): Promise<PrintSummary> {
-  if (control.isolate === false) return printInProcess(options, control)
+  // Without plugins no plugin code runs: no child process to start (or to watch).
+  if (control.isolate === false || (options.plugins ?? []).length === 0) return printInProcess(options, control)
   const run = runIsolated<PrintSummary>({kind: 'print', options}, control.onProgress as (p: unknown) => void, control.onOutput, control)
   if (control.signal?.aborted) run.stop()
   control.signal?.addEventListener('abort', () => run.stop(), {once: true})

@@ -143,6 +143,8 @@ export interface ReplayProgress {
   fileSize: number
   elapsedMs: number
   done: boolean
+  /** Some plugin has what the batching probe looks at (API 1.0 or later, several fields). */
+  batchingProbeable: boolean
 }
 
 export interface ReplayReport {

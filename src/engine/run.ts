@@ -5,7 +5,7 @@ import {basename, dirname, join} from 'node:path'
 
 import {PluginError} from '../errors.js'
 import type {PluginInspection} from '../plugin/inspect.js'
-import {runIsolated, type IsolationOptions} from '../worker/isolate.js'
+import {runIsolated, type IsolatedRun, type IsolationOptions} from '../worker/isolate.js'
 import {completeRecordOptions, completeReplayOptions} from './options.js'
 import {recordInProcess, type RecordOptions, type RecordProgress, type RecordSummary} from './record.js'
 import {judge, replayInProcess, type ReplayOptions, type ReplayProgress, type ReplayReport, type ReplayResult} from './replay.js'
@@ -79,22 +79,31 @@ function keepInterrupted(err: unknown, options: RecordOptions): unknown {
 export async function replay(given: ReplayOptions, control: RunControl<ReplayProgress> = {}): Promise<ReplayResult> {
   const options = completeReplayOptions(given) // usage errors before any process starts
   if (control.isolate === false) return replayInProcess(options, control)
-  const onProgress = control.onProgress as (p: unknown) => void
   const probing = options.batchingProbe !== false && !options.update
-  const main = runIsolated<ReplayResult>({kind: 'replay', options: {...options, batchingProbe: false}}, onProgress, undefined, control)
+  type ProbeOutcome = {report: ReplayReport | undefined; failure: ReplayReport['batchingFailure']}
+  let probe: IsolatedRun<ReplayResult> | undefined
+  let probeOutcome: Promise<ProbeOutcome> = Promise.resolve({report: undefined, failure: null})
+  // The probe process starts once the replay's plugins are loaded and one of them has what the
+  // probe looks at (API 1.0 or later, several fields): otherwise it would have nothing to do.
+  const onProgress = (p: ReplayProgress) => {
+    if (probing && !probe && p.batchingProbeable) {
+      // the probe's crash is reported as its finding: its own crash report line would be noise
+      probe = runIsolated<ReplayResult>({kind: 'replay', options: {...options, probeOnly: true, distributions: false}}, undefined, undefined, {...control, echoStderr: false})
+      // settled into a value at once: a probe that crashes while the replay runs is never unhandled
+      probeOutcome = probe.result.then(
+        (report) => ({report, failure: null}),
+        (err: unknown) => ({report: undefined, failure: {plugin: (err as {plugin?: string}).plugin ?? null, message: (err as Error).message}}),
+      )
+    }
+    control.onProgress?.(p)
+  }
+  const main = runIsolated<ReplayResult>({kind: 'replay', options: {...options, batchingProbe: false}}, onProgress as (p: unknown) => void, undefined, control)
   if (!probing) return main.result
-  // the probe's crash is reported as its finding: its own crash report line would be noise
-  const probe = runIsolated<ReplayResult>({kind: 'replay', options: {...options, probeOnly: true, distributions: false}}, undefined, undefined, {...control, echoStderr: false})
-  // settled into a value at once: a probe that crashes while the replay runs is never unhandled
-  const probeOutcome = probe.result.then(
-    (report) => ({report, failure: null}),
-    (err: unknown) => ({report: undefined, failure: {plugin: (err as {plugin?: string}).plugin ?? null, message: (err as Error).message}}),
-  )
   let result: ReplayResult
   try {
     result = await main.result
   } catch (err) {
-    probe.kill()
+    probe?.kill()
     await probeOutcome
     throw err
   }

@@ -11,12 +11,17 @@
 // The result feeds record(), replay(), print() and runRules() as it is: each plugin is a
 // PluginRun (`path`, `initConfig`, `openParams`) with its `name` and `libraryPath` as written.
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {dirname, isAbsolute, join, relative, resolve} from 'node:path'
-
-import {parseDocument} from 'yaml'
 
 import type {PluginRun} from '../engine/record.js'
 import {PluginError, UsageError} from '../errors.js'
+
+/** The YAML parser, loaded when a configuration is read: loading it costs every command start
+ * about 30 ms, and most runs read no configuration. */
+function yaml(): typeof import('yaml') {
+  return createRequire(import.meta.url)('yaml') as typeof import('yaml')
+}
 
 /** Where Falco looks for a relative `library_path` (its FALCO_ENGINE_PLUGINS_DIR). */
 export const FALCO_PLUGINS_DIR = '/usr/share/falco/plugins'
@@ -73,7 +78,7 @@ export function readFalcoConfig(fileName: string, options: FalcoConfigOptions | 
 
 export function parseFalcoConfig(text: string, fileName: string, options: FalcoConfigOptions | string = {}): FalcoPluginConfig {
   const {cwd = process.cwd(), pluginsDir = FALCO_PLUGINS_DIR} = typeof options === 'string' ? {cwd: options} : options
-  const doc = parseDocument(text, {prettyErrors: true})
+  const doc = yaml().parseDocument(text, {prettyErrors: true})
   if (doc.errors.length > 0) {
     const e = doc.errors[0]
     const [line, col] = e.linePos?.[0] ? [e.linePos[0].line, e.linePos[0].col] : [0, 0]

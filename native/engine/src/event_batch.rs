@@ -3,6 +3,7 @@
 //! `evt.*` fields need (cpu, type, plugin id).
 
 use plugin_host::EventRef;
+use scap::metadata::Metadata;
 use scap::reader::ItemSink;
 use scap::{Event, Item, ScapReader};
 
@@ -14,19 +15,37 @@ pub struct EventBatch {
     pub bytes: Vec<u8>,
     pub offsets: Vec<usize>,
     pub meta: Vec<EventMeta>,
+    /// Each event's dump flags (`SCAP_DF_STATE_ONLY`...).
+    pub flags: Vec<u32>,
+    /// The metadata blocks read with the batch (process, fd, interface, user lists), each with
+    /// the number of the batch's events before it.
+    pub metadata: Vec<(usize, Metadata)>,
     max_events: usize,
     max_bytes: usize,
 }
 
 impl EventBatch {
     pub fn new(max_events: usize, max_bytes: usize) -> EventBatch {
-        EventBatch { bytes: Vec::new(), offsets: Vec::new(), meta: Vec::new(), max_events: max_events.max(1), max_bytes: max_bytes.max(1) }
+        EventBatch { bytes: Vec::new(), offsets: Vec::new(), meta: Vec::new(), flags: Vec::new(), metadata: Vec::new(), max_events: max_events.max(1), max_bytes: max_bytes.max(1) }
     }
 
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.offsets.clear();
         self.meta.clear();
+        self.flags.clear();
+        self.metadata.clear();
+    }
+
+    /// Appends an event as libsinsp hands it out (converted, numbered by the inspector).
+    pub fn push_event(&mut self, evtnum: u64, cpu: u16, flags: u32, bytes: &[u8]) {
+        let start = self.bytes.len();
+        self.offsets.push(start);
+        self.bytes.extend_from_slice(bytes);
+        let key = EventKey::of(evtnum, bytes);
+        let event_type = scap::bytes::le_u16(bytes, 20);
+        self.meta.push(EventMeta { evtnum, ts: key.ts, cpu, event_type, plugin_id: key.plugin_id });
+        self.flags.push(flags);
     }
 
     pub fn len(&self) -> usize {
@@ -63,9 +82,14 @@ impl ItemSink for EventBatch {
         ev.record.write_v2(&mut self.bytes);
         let key = EventKey::of(ev.evtnum, &self.bytes[start..]);
         self.meta.push(EventMeta { evtnum: ev.evtnum, ts: ev.record.ts, cpu: ev.record.cpuid, event_type: ev.record.event_type, plugin_id: key.plugin_id });
+        self.flags.push(ev.record.flags);
     }
 
-    fn other(&mut self, _item: Item<'_>) {}
+    fn other(&mut self, item: Item<'_>) {
+        if let Item::Metadata { metadata, .. } = item {
+            self.metadata.push((self.offsets.len(), metadata));
+        }
+    }
 
     fn is_full(&self) -> bool {
         self.offsets.len() >= self.max_events || self.bytes.len() >= self.max_bytes

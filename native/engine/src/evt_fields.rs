@@ -12,10 +12,19 @@
 //! * `evt.pluginname` / `evt.plugininfo` need the plugin whose id the event carries to be loaded
 //!   (else no value: `<NA>`); `evt.plugininfo` is its `event_to_string`, or the framework's
 //!   `datalen=N data=...` text when it has none. Both have no value for non-plugin events.
+//! * `evt.is_async` is true for libsinsp's meta events (async events, and the container, user,
+//!   group, procinfo, ... events of syscall captures); `evt.asynctype` is an async event's name or
+//!   another meta event's type name.
+//! * `evt.reltime` counts from the first event that is not a meta event; before it, from 0 (so
+//!   it is the timestamp itself), as libsinsp's `m_firstevent_ts`. Timestamps earlier than the
+//!   base wrap around (unsigned subtraction), as in libsinsp.
 //! * `evt.source` is the event's source: `syscall` for libscap events (and async events with
-//!   plugin id 0), the source of the plugin with the event's id, `unknown` when no loaded plugin
-//!   has it. `evt.is_async` / `evt.asynctype` describe async events (type 402).
-//! * `evt.hostname` is `SCAP_HOSTNAME` when set, else the machine's host name (libscap's rule).
+//!   plugin id 0), the source of the plugin with the event's id, no value when no loaded plugin
+//!   has it (current libsinsp; checked with sinsp-example in test/sdk-cpp.test.ts). `evt.is_async` / `evt.asynctype` describe async events (type 402).
+//! * `evt.hostname`: libscap's live rule is `SCAP_HOSTNAME`, else the machine's host name
+//!   ([`scap_hostname`]); libsinsp reading a capture has none and prints an empty string
+//!   (sinsp-example and Falco replaying a capture, with or without a machine-info block or
+//!   `SCAP_HOSTNAME`), which `scaptool print` follows.
 //!
 //! sysdig 0.29.3 has neither `evt.source`, `evt.is_async`, `evt.asynctype` nor `evt.hostname`.
 
@@ -95,10 +104,13 @@ impl EvtField {
         }
     }
 
+    /// libsinsp's print format of the field: it also decides how `len()` of a text field
+    /// prints (`PF_NA`: not at all).
     pub fn print_format(self) -> PrintFormat {
         match self {
             RawtimeNs | Reltime | ReltimeNs => PrintFormat::PaddedDec9,
-            _ => PrintFormat::Dec,
+            Num | Cpu | Rawtime | RawtimeS | ReltimeS => PrintFormat::Dec,
+            _ => PrintFormat::NotApplicable,
         }
     }
 
@@ -126,7 +138,7 @@ impl EvtField {
             Reltime => "ns since the first event of the capture",
             ReltimeS => "seconds part of evt.reltime",
             ReltimeNs => "nanoseconds part of evt.reltime",
-            Source => "event source (syscall, a plugin's source, or unknown)",
+            Source => "event source (syscall or a plugin's source; none for an unknown plugin id)",
             PluginName => "name of the plugin whose id the event carries",
             PluginInfo => "the plugin's event_to_string text for the event",
             IsAsync => "true for async events",
@@ -167,6 +179,46 @@ pub fn machine_hostname() -> String {
     }
     let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
     String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// Whether libsinsp counts events of this type as meta events (`EC_METAEVENT` in current
+/// libscap's event table): `evt.is_async` is true for them, `evt.asynctype` names them, and
+/// `evt.reltime` counts from the first event that is not one.
+pub fn is_metaevent(event_type: u16) -> bool {
+    matches!(
+        event_type,
+        148 | 149 // drop
+            | 196 // scapevent
+            | 228 | 272 | 324 // container (three generations)
+            | 234 // procinfo
+            | 244 // cpu_hotplug
+            | 260 | 268 | 270 // k8s, tracer, mesos
+            | 280 // notification
+            | 286 // infra
+            | 354 | 356 | 358 | 360 // useradded, userdeleted, groupadded, groupdeleted
+            | scap::event_types::ASYNCEVENT_E
+    )
+}
+
+/// Whether libsinsp consumes a leading event of this type while opening a capture, before it
+/// hands out the first event (`sinsp::consume_initialstate_events`): container, user, group and
+/// async events at the start of a capture are state, never printed or filtered (their event
+/// numbers are still taken).
+pub fn is_initial_state_event(event_type: u16) -> bool {
+    matches!(event_type, scap::event_types::CONTAINER_JSON_2_E | 354 | 356 | 358 | 360 | scap::event_types::ASYNCEVENT_E)
+}
+
+/// `evt.asynctype`: an async event's name, another meta event's type name, nothing for the
+/// other events.
+pub fn async_type(event_type: u16, event: &[u8]) -> Option<&[u8]> {
+    if !is_metaevent(event_type) {
+        return None;
+    }
+    if event_type == scap::event_types::ASYNCEVENT_E {
+        async_name(event)
+    } else {
+        Some(type_name(event_type).as_bytes())
+    }
 }
 
 /// The name of an async event (type 402: plugin id, name, data), without its trailing NUL.

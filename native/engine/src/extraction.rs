@@ -7,6 +7,7 @@
 //! the stage's events of that source. `evt.*` values are computed into a per-batch arena. A
 //! [`Row`] then answers `scap_filter::FieldValues` for one event without copying.
 
+use plugin_host::inspector::fields::{SyscallField, SyscallValue};
 use plugin_host::{EventRef, ExtractPlan, ExtractResults, FieldRequest, ValueRef};
 use scap_filter::{FieldValue, FieldValues};
 
@@ -52,6 +53,11 @@ struct Stage {
     /// `[event * evt.len() + k]`.
     evt_vals: Vec<EvtVal>,
     arena: String,
+    /// Syscall fields, read from the capture's state (one event at a time).
+    sys: Vec<(u32, SyscallField)>,
+    /// `[event * sys.len() + k]`; strings in `sys_arena` (bytes, not always UTF-8).
+    sys_vals: Vec<EvtVal>,
+    sys_arena: Vec<u8>,
 }
 
 /// Where a slot's values are: stage, and part (plugin) or evt index within it.
@@ -59,6 +65,7 @@ struct Stage {
 enum Loc {
     None,
     Evt { stage: u8, k: u32 },
+    Sys { stage: u8, k: u32 },
     /// The providers' parts in this stage, in preference order (`first..first+count` of `providers`).
     Plugin { stage: u8, first: u32, count: u32 },
 }
@@ -85,6 +92,7 @@ impl Extraction {
         for (si, ids) in stages.iter().enumerate() {
             let mut reqs: Vec<(usize, Vec<FieldRequest>, Vec<u32>)> = Vec::new();
             let mut evt = Vec::new();
+            let mut sys: Vec<(u32, SyscallField)> = Vec::new();
             let mut plugin_slots: Vec<(u32, Vec<(usize, usize)>)> = Vec::new();
             for &id in ids {
                 if !matches!(locs[id as usize], Loc::None) || plugin_slots.iter().any(|(s, _)| *s == id) || evt.iter().any(|(s, _)| *s == id) {
@@ -95,6 +103,10 @@ impl Extraction {
                     SlotKind::Evt(f) => {
                         locs[id as usize] = Loc::Evt { stage: si as u8, k: evt.len() as u32 };
                         evt.push((id, f));
+                    }
+                    SlotKind::Syscall(f) => {
+                        locs[id as usize] = Loc::Sys { stage: si as u8, k: sys.len() as u32 };
+                        sys.push((id, f));
                     }
                     SlotKind::Plugin(ps) => {
                         for &(pi, fi) in &ps {
@@ -127,7 +139,7 @@ impl Extraction {
                 }
                 locs[id as usize] = Loc::Plugin { stage: si as u8, first, count: providers.len() as u32 - first };
             }
-            out.push(Stage { parts, evt, rows: Vec::new(), evt_vals: Vec::new(), arena: String::new() });
+            out.push(Stage { parts, evt, rows: Vec::new(), evt_vals: Vec::new(), arena: String::new(), sys, sys_vals: Vec::new(), sys_arena: Vec::new() });
         }
         Ok(Extraction { stages: out, locs, providers, events: 0, source_of: Vec::new(), sources: Vec::new(), scratch_refs: Vec::new() })
     }
@@ -165,6 +177,9 @@ impl Extraction {
             st.evt_vals.clear();
             st.evt_vals.resize(self.events * st.evt.len(), EvtVal::Absent);
             st.arena.clear();
+            st.sys_vals.clear();
+            st.sys_vals.resize(self.events * st.sys.len(), EvtVal::Absent);
+            st.sys_arena.clear();
             for p in &mut st.parts {
                 p.used = 0;
             }
@@ -177,7 +192,7 @@ impl Extraction {
     }
 
     pub fn has_stage_work(&self, stage: usize) -> bool {
-        self.stages.get(stage).is_some_and(|s| !s.parts.is_empty() || !s.evt.is_empty())
+        self.stages.get(stage).is_some_and(|s| !s.parts.is_empty() || !s.evt.is_empty() || !s.sys.is_empty())
     }
 
     /// Extracts stage `stage` for the batch events `which` (indexes, ascending).
@@ -224,6 +239,21 @@ impl Extraction {
                 }
             }
         }
+        // syscall fields: the state after the batch's (single) event
+        let nsys = st.sys.len();
+        for &i in which.iter().filter(|_| nsys > 0) {
+            for (k, (_, f)) in st.sys.iter().enumerate() {
+                st.sys_vals[i * nsys + k] = match set.capture.syscall_field(f) {
+                    None => EvtVal::Absent,
+                    Some(SyscallValue::I64(v)) => EvtVal::U64(v as u64),
+                    Some(SyscallValue::Str(s)) => {
+                        let start = st.sys_arena.len() as u32;
+                        st.sys_arena.extend_from_slice(&s);
+                        EvtVal::Str(start, s.len() as u32)
+                    }
+                };
+            }
+        }
         Ok(())
     }
 
@@ -264,6 +294,18 @@ fn event_source<'a>(set: &'a FieldSet, m: &evt_fields::EventMeta) -> Option<&'a 
     }
 }
 
+/// `evt.type` as current libsinsp names a libscap event: from its event table (a few types were
+/// renamed since 2022, e.g. 196 `scapevent`), a generic syscall event after its syscall.
+fn syscall_type_name(m: &evt_fields::EventMeta, bytes: &[u8]) -> Option<&'static str> {
+    if m.event_type == plugin_host::inspector::codes::GENERIC_X {
+        return plugin_host::inspector::args::generic_syscall_name(&plugin_host::inspector::Evt::new(m.evtnum, bytes)?);
+    }
+    if m.event_type == scap::event_types::PLUGINEVENT_E || m.event_type == scap::event_types::ASYNCEVENT_E {
+        return None;
+    }
+    scap::event_schema::event(m.event_type).map(|s| s.name)
+}
+
 fn push_str(arena: &mut String, s: &str) -> EvtVal {
     let start = arena.len() as u32;
     arena.push_str(s);
@@ -283,7 +325,8 @@ fn evt_value(
     arena: &mut String,
 ) -> Result<EvtVal, EngineError> {
     const NS: u64 = 1_000_000_000;
-    let rel = m.ts.saturating_sub(ctx.first_ts.unwrap_or(m.ts));
+    // libsinsp subtracts unsigned: an event older than the base wraps around
+    let rel = m.ts.wrapping_sub(ctx.first_ts.unwrap_or(m.ts));
     let start = arena.len() as u32;
     let text = |arena: &mut String| EvtVal::Str(start, arena.len() as u32 - start);
     Ok(match f {
@@ -306,7 +349,11 @@ fn evt_value(
         EvtField::Reltime => EvtVal::Rel(rel),
         EvtField::ReltimeS => EvtVal::Rel(rel / NS),
         EvtField::ReltimeNs => EvtVal::Rel(rel % NS),
-        EvtField::Source => push_str(arena, sources.get(source as usize).map(String::as_str).unwrap_or("unknown")),
+        // libsinsp gives no value for a plugin id that no loaded plugin has (sinsp_parser::set_event_source).
+        EvtField::Source => match sources.get(source as usize) {
+            Some(s) => push_str(arena, s),
+            None => EvtVal::Absent,
+        },
         EvtField::PluginName => match (m.event_type, m.plugin_id.and_then(|id| set.plugin_of_id(id))) {
             (scap::event_types::PLUGINEVENT_E, Some((_, pi))) => push_str(arena, set.plugins[pi].name()),
             _ => EvtVal::Absent,
@@ -320,12 +367,15 @@ fn evt_value(
             }
             _ => EvtVal::Absent,
         },
-        EvtField::IsAsync => EvtVal::Bool(m.event_type == scap::event_types::ASYNCEVENT_E),
-        EvtField::AsyncType => match evt_fields::async_name(batch.event(i).bytes) {
+        EvtField::IsAsync => EvtVal::Bool(evt_fields::is_metaevent(m.event_type)),
+        EvtField::AsyncType => match evt_fields::async_type(m.event_type, batch.event(i).bytes) {
             Some(n) => push_str(arena, &String::from_utf8_lossy(n)),
             None => EvtVal::Absent,
         },
-        EvtField::Type => push_str(arena, evt_fields::type_name(m.event_type)),
+        EvtField::Type => match syscall_type_name(m, batch.event(i).bytes) {
+            Some(name) => push_str(arena, name),
+            None => push_str(arena, evt_fields::type_name(m.event_type)),
+        },
         EvtField::Dir => push_str(arena, if m.event_type.is_multiple_of(2) { ">" } else { "<" }),
         EvtField::Cpu => EvtVal::U64(m.cpu as u64),
         EvtField::Hostname => push_str(arena, &ctx.hostname),
@@ -352,6 +402,14 @@ impl FieldValues for Row<'_> {
                     EvtVal::Rel(x) => FieldValue::One(ValueRef::RelTime(x)),
                     EvtVal::Bool(b) => FieldValue::One(ValueRef::Bool(b)),
                     EvtVal::Str(s, l) => FieldValue::One(ValueRef::Str(&st.arena.as_bytes()[s as usize..(s + l) as usize])),
+                }
+            }
+            Loc::Sys { stage, k } => {
+                let st = &self.x.stages[stage as usize];
+                match st.sys_vals.get(self.event * st.sys.len() + k as usize).copied().unwrap_or(EvtVal::Absent) {
+                    EvtVal::U64(x) => FieldValue::One(ValueRef::U64(x)),
+                    EvtVal::Str(s, l) => FieldValue::One(ValueRef::Str(&st.sys_arena[s as usize..(s + l) as usize])),
+                    _ => FieldValue::Absent,
                 }
             }
             Loc::Plugin { stage, first, count } => {

@@ -10,9 +10,12 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use plugin_host::inspector::fields::SyscallField;
+use plugin_host::inspector::Inspector;
 use plugin_host::{ExtractPlan, FieldRequest, FieldType, Plugin, PluginState};
-use scap_filter::{FieldResolver, JsonSubstitute, Pos, ResolvedField};
+use scap_filter::{FieldResolver, JsonSubstitute, Pos, PrintFormat, ResolvedField};
 
+use crate::capture_state::CaptureState;
 use crate::error::EngineError;
 use crate::evt_fields::EvtField;
 use crate::session::load_plugin;
@@ -50,6 +53,8 @@ pub enum SlotKind {
     Evt(EvtField),
     /// (plugin index, field index in the plugin's info), in order of preference.
     Plugin(Vec<(usize, usize)>),
+    /// A field libsinsp computes from its syscall state (`proc.name`, `fd.name`, `evt.arg.*`).
+    Syscall(SyscallField),
 }
 
 #[derive(Clone, Debug)]
@@ -68,6 +73,8 @@ pub struct FieldSet {
     slots: RefCell<Vec<Slot>>,
     /// Plugin id → (source, plugin index), from the loaded source plugins.
     by_id: HashMap<u32, (String, usize)>,
+    /// libsinsp's state of the capture, which the plugins share tables with.
+    pub capture: CaptureState,
 }
 
 impl FieldSet {
@@ -75,6 +82,7 @@ impl FieldSet {
     pub fn load(specs: &[PluginSpec]) -> Result<FieldSet, EngineError> {
         let mut plugins: Vec<RunPlugin> = Vec::new();
         let mut by_id = HashMap::new();
+        let inspector = Inspector::new();
         for spec in specs {
             let (plugin, config) = load_plugin(spec)?;
             if let Some(other) = plugins.iter().find(|p| p.name() == plugin.name()) {
@@ -85,7 +93,7 @@ impl FieldSet {
                     spec.path
                 )));
             }
-            let state = plugin.init(&config).map_err(|e| EngineError::plugin(plugin.name(), e))?;
+            let state = plugin.init_in(&config, &inspector.registry).map_err(|e| EngineError::plugin(plugin.name(), e))?;
             let rp = RunPlugin { spec: spec.clone(), plugin, config, state: Some(state) };
             if let Some((id, src)) = rp.sourced() {
                 if let Some((_, prev)) = by_id.get(&id) {
@@ -96,7 +104,10 @@ impl FieldSet {
             }
             plugins.push(rp);
         }
-        Ok(FieldSet { plugins, slots: RefCell::new(Vec::new()), by_id })
+        let infos: Vec<_> = plugins.iter().map(|p| p.plugin.info()).collect();
+        let sources = by_id.iter().map(|(id, (s, _))| (*id, s.clone())).collect();
+        let capture = CaptureState::new(inspector, &infos, sources);
+        Ok(FieldSet { plugins, slots: RefCell::new(Vec::new()), by_id, capture })
     }
 
     /// The source and plugin index of a plugin id.
@@ -148,6 +159,7 @@ impl FieldSet {
             let id = self.intern(Slot { name: name.into(), arg: None, ty: f.field_type(), is_list: false, kind: SlotKind::Evt(f), source: None });
             let mut r = ResolvedField::new(id, f.field_type(), false);
             r.print = f.print_format();
+            r.int16 = f == EvtField::Cpu;
             if let Some(j) = f.json_substitute() {
                 let jid = if j == f {
                     id
@@ -156,6 +168,16 @@ impl FieldSet {
                 };
                 r.json_as = Some(JsonSubstitute { id: jid, ty: j.field_type(), is_list: false });
             }
+            return Ok(r);
+        }
+        if let Some(f) = SyscallField::lookup(name, arg) {
+            let number = f.is_number();
+            let ty = if number { FieldType::Uint64 } else { FieldType::String };
+            let id = self.intern(Slot { name: name.into(), arg: arg.map(String::from), ty, is_list: false, kind: SlotKind::Syscall(f), source: None });
+            // their values follow the state event by event
+            self.capture.require_per_event();
+            let mut r = ResolvedField::new(id, ty, false);
+            r.print = if number { PrintFormat::SignedDec } else { PrintFormat::NotApplicable };
             return Ok(r);
         }
         let mut providers: Vec<(usize, usize)> = Vec::new();

@@ -10,16 +10,23 @@
 //! `*%evt.num %evt.time %evt.cpu %evt.dir %evt.type` (sysdig's syscall format needs process
 //! state scaptool does not keep). `max_events` stops after that many events passed the filter,
 //! as sysdig's `-n`.
+//!
+//! What is printed is current libsinsp's (test/print-libsinsp*.test.ts against the oracle's
+//! sinsp-example): the capture's leading initial-state events (container, user, group, async)
+//! are consumed unseen, as `sinsp::consume_initialstate_events` does; `evt.reltime` counts from
+//! the first non-meta event (from 0 before it, as libsinsp's `m_firstevent_ts`); `evt.hostname`
+//! is empty, as libsinsp reading a capture has no host name.
 
 use std::time::Instant;
 
 use scap_filter::{CompiledFilter, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
+use crate::capture_state::FeedPos;
 use crate::clock::Clock;
 use crate::error::{EngineError, FilterLocation};
 use crate::event_batch::{BatchReader, EventBatch};
-use crate::evt_fields::scap_hostname;
+use crate::evt_fields::{is_initial_state_event, is_metaevent};
 use crate::extraction::{EvtContext, Extraction};
 use crate::fieldset::FieldSet;
 use crate::spec::PluginSpec;
@@ -109,9 +116,17 @@ pub struct Printer {
     extraction: Extraction,
     ctx: EvtContext,
     reader: BatchReader,
+    /// Events as read from the capture; `batch` holds those libsinsp hands out (converted,
+    /// numbered), all of them or, when the run follows the state event by event, one.
+    raw: EventBatch,
     batch: EventBatch,
     matched_idx: Vec<usize>,
     all_idx: Vec<usize>,
+    /// Still at the capture's leading initial-state events (libsinsp consumes them at open).
+    at_initial_state: bool,
+    /// Events of the batch before this index come before the capture's first non-meta event:
+    /// their `evt.reltime` base is still 0 in libsinsp.
+    meta_prefix: usize,
     progress: PrintProgress,
     started: Instant,
 }
@@ -138,8 +153,11 @@ impl Printer {
         let reader = BatchReader::open(&opts.capture, opts.batch_events)?;
         let progress = PrintProgress { file_size: reader.file_size(), ..Default::default() };
         Ok(Printer {
+            raw: EventBatch::new(opts.batch_events, 16 << 20),
             batch: EventBatch::new(opts.batch_events, 16 << 20),
-            ctx: EvtContext { clock, first_ts: None, hostname: scap_hostname() },
+            // libsinsp reading a capture has no host name: evt.hostname is empty whatever the
+            // capture's machine info or SCAP_HOSTNAME say (sinsp-example and Falco's replay agree)
+            ctx: EvtContext { clock, first_ts: None, hostname: String::new() },
             opts,
             set,
             filter,
@@ -149,6 +167,8 @@ impl Printer {
             reader,
             matched_idx: Vec::new(),
             all_idx: Vec::new(),
+            at_initial_state: true,
+            meta_prefix: 0,
             progress,
             started: Instant::now(),
         })
@@ -161,25 +181,64 @@ impl Printer {
         }
         let more = match self.reader.next_batch()? {
             Some(f) => {
-                let old = std::mem::replace(&mut self.batch, f.batch);
+                let old = std::mem::replace(&mut self.raw, f.batch);
                 self.reader.recycle(old);
                 self.progress.position = f.position;
                 f.more
             }
             None => false,
         };
+        let mut pos = FeedPos::default();
+        while !self.progress.done {
+            self.set.fill_view(&self.raw, &mut pos, &mut self.batch)?;
+            self.print_batch(out)?;
+            if pos.finished(&self.raw) {
+                break;
+            }
+        }
+        if !more || self.progress.done {
+            self.set.close_capture()?;
+        }
+        if !more {
+            self.progress.done = true;
+        }
+        self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        Ok(self.progress.clone())
+    }
+
+    /// Filters, extracts and prints the events of `batch`.
+    fn print_batch(&mut self, out: &mut String) -> Result<(), EngineError> {
         let n = self.batch.len();
         if n > 0 {
-            self.ctx.first_ts.get_or_insert(self.batch.meta[0].ts);
+            // libsinsp hands out no leading initial-state event
+            let mut first = 0;
+            if self.at_initial_state {
+                first = self.batch.meta.iter().position(|m| !is_initial_state_event(m.event_type)).unwrap_or(n);
+                self.at_initial_state = first == n;
+            }
+            // evt.reltime counts from the first non-meta event, from 0 before it
+            self.meta_prefix = 0;
+            if self.ctx.first_ts.is_none() {
+                match self.batch.meta[first..].iter().position(|m| !is_metaevent(m.event_type)) {
+                    Some(k) => {
+                        self.meta_prefix = first + k;
+                        self.ctx.first_ts = Some(self.batch.meta[first + k].ts);
+                    }
+                    None => self.meta_prefix = n,
+                }
+            }
             self.extraction.begin(&self.set, &self.batch);
             self.all_idx.clear();
-            self.all_idx.extend(0..n);
+            self.all_idx.extend(first..n);
             self.matched_idx.clear();
             match &self.filter {
-                None => self.matched_idx.extend(0..n),
-                Some(f) => {
-                    self.extraction.run(0, &mut self.set, &self.batch, &self.all_idx, &mut self.ctx)?;
-                    for i in 0..n {
+                None => self.matched_idx.extend(first..n),
+                Some(_) => {
+                    let all = std::mem::take(&mut self.all_idx);
+                    self.extract(0, &all)?;
+                    self.all_idx = all;
+                    let f = self.filter.as_ref().expect("matched above");
+                    for &i in &self.all_idx {
                         if f.matches(&self.extraction.row(i)) {
                             self.matched_idx.push(i);
                         }
@@ -194,7 +253,9 @@ impl Printer {
                     self.progress.done = true;
                 }
             }
-            self.extraction.run(1, &mut self.set, &self.batch, &self.matched_idx, &mut self.ctx)?;
+            let matched = std::mem::take(&mut self.matched_idx);
+            self.extract(1, &matched)?;
+            self.matched_idx = matched;
             for &i in &self.matched_idx {
                 let row = self.extraction.row(i);
                 let fmt = if self.batch.meta[i].event_type == scap::event_types::PLUGINEVENT_E { &self.plugin_format } else { &self.other_format };
@@ -207,11 +268,22 @@ impl Printer {
             self.progress.events += n as u64;
             self.progress.matched += self.matched_idx.len() as u64;
         }
-        if !more {
-            self.progress.done = true;
+        Ok(())
+    }
+
+    /// Extracts `stage` for the events `which`, those before the first non-meta event with
+    /// libsinsp's reltime base of 0.
+    fn extract(&mut self, stage: usize, which: &[usize]) -> Result<(), EngineError> {
+        let cut = which.partition_point(|&i| i < self.meta_prefix);
+        if cut > 0 {
+            let base = self.ctx.first_ts.replace(0);
+            self.extraction.run(stage, &mut self.set, &self.batch, &which[..cut], &mut self.ctx)?;
+            self.ctx.first_ts = base;
         }
-        self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
-        Ok(self.progress.clone())
+        if cut < which.len() {
+            self.extraction.run(stage, &mut self.set, &self.batch, &which[cut..], &mut self.ctx)?;
+        }
+        Ok(())
     }
 
     pub fn finish(self) -> PrintProgress {

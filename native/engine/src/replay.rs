@@ -97,6 +97,9 @@ pub struct ReplayProgress {
     pub file_size: u64,
     pub elapsed_ms: u64,
     pub done: bool,
+    /// Some plugin of the run has what the batching probe looks at (API 1.0 or later, several
+    /// fields): the isolated replay starts its probe process only then.
+    pub batching_probeable: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -287,7 +290,7 @@ impl Replayer {
             None => None,
         };
         let probed: Vec<usize> = (0..session.plugins.len()).filter(|&pi| session.plugins[pi].batched_plan.is_some()).collect();
-        let batched = if (opts.batching_probe || opts.probe_only) && !probed.is_empty() { Some(extra_pass(&session, Plans::Batched)?) } else { None };
+        let batched = if (opts.batching_probe || opts.probe_only) && !probed.is_empty() && stateful.is_none() { Some(extra_pass(&session, Plans::Batched)?) } else { None };
         let probed_columns: Vec<bool> = session.columns.iter().map(|c| batched.is_some() && probed.contains(&c.plugin)).collect();
         let batching_probed: Vec<String> = if batched.is_some() { probed.iter().map(|&pi| session.plugins[pi].name().to_string()).collect() } else { Vec::new() };
         let update = if opts.update && !opts.probe_only {
@@ -349,7 +352,7 @@ impl Replayer {
             threads,
             recorded,
             plugins,
-            progress: ReplayProgress { file_size: reader.file_size(), ..Default::default() },
+            progress: ReplayProgress { file_size: reader.file_size(), batching_probeable: !probed.is_empty() && stateful.is_none(), ..Default::default() },
             positions: Positions::default(),
             distributions: Vec::new(),
         };
@@ -392,6 +395,11 @@ impl Replayer {
     /// Replays the next window of events; returns the progress (`done` at the end).
     pub fn step(&mut self) -> Result<ReplayProgress, EngineError> {
         if self.report.progress.done {
+            return Ok(self.report.progress.clone());
+        }
+        // a probe without a plugin to probe has nothing to extract
+        if self.opts.probe_only && self.batched.is_none() {
+            self.report.progress.done = true;
             return Ok(self.report.progress.clone());
         }
         self.fill_window()?;

@@ -57,6 +57,17 @@ impl CellTable {
         (0..self.columns).map(move |c| self.get(event, c))
     }
 
+    /// Appends row `event` of `other` (same columns) as this table's last row: a stateful
+    /// replay extracts each event right after it is parsed.
+    pub fn append_row(&mut self, other: &CellTable, event: usize) {
+        debug_assert_eq!(self.columns, other.columns);
+        for c in 0..other.columns {
+            let start = self.text.len() as u32;
+            self.text.push_str(other.get(event, c));
+            self.cells.push((start, self.text.len() as u32));
+        }
+    }
+
     fn set(&mut self, event: usize, column: usize, outcome: &FieldOutcome<'_>) {
         let start = self.text.len() as u32;
         match outcome {

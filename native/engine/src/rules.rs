@@ -7,8 +7,8 @@
 //! `shared/reference/filter-and-output.md`):
 //!
 //! * A rule runs on the events of its `source` (default `syscall`); rules for sources no loaded
-//!   plugin provides are skipped with a warning (scaptool has no syscall state: syscall rules are
-//!   skipped too). Disabled rules, and rules below the minimum priority, are compiled (an error in
+//!   plugin provides are skipped with a warning, and so are syscall rules on a capture without
+//!   syscall events. Syscall rules read libsinsp's process state (`capture_state`). Disabled rules, and rules below the minimum priority, are compiled (an error in
 //!   them is an error, as in Falco) but do not run.
 //! * Every exception field must be a field of the rule's source, even in an exception without
 //!   values (Falco: `'F' is not a supported filter field`).
@@ -33,6 +33,7 @@ use plugin_host::version::PluginVersion;
 use scap_filter::{falco_alert_format, CompiledFilter, Definitions, ErrorKind, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
+use crate::capture_state::{capture_has_syscall_events, FeedPos};
 use crate::clock::{self, Clock};
 use crate::error::EngineError;
 use crate::event_batch::{BatchReader, EventBatch};
@@ -239,6 +240,8 @@ pub struct RulesRunner {
     extraction: Extraction,
     ctx: EvtContext,
     reader: BatchReader,
+    /// Events as read; `batch` holds those libsinsp hands out (see `print`).
+    raw: EventBatch,
     batch: EventBatch,
     /// Source name → rules (indexes) for it, in order.
     by_source: HashMap<String, Vec<usize>>,
@@ -372,7 +375,10 @@ impl RulesRunner {
         for m in &opts.macros {
             defs.add_macro(&m.name, &m.condition).map_err(|e| filter_error("macro", Some(&m.name), "condition", &m.condition, &e))?;
         }
-        let sources = set.plugin_sources();
+        let mut sources = set.plugin_sources();
+        if capture_has_syscall_events(&opts.capture)? {
+            sources.insert(0, "syscall".to_string());
+        }
         let source_of = |r: &RuleSpec| r.source.clone().unwrap_or_else(|| "syscall".into());
         // Falco validates the exceptions of every rule of a loaded source while it reads the
         // files, before it compiles any condition.
@@ -388,7 +394,7 @@ impl RulesRunner {
             let source = source_of(r);
             if !sources.contains(&source) {
                 let why = if source == "syscall" {
-                    "source 'syscall': scaptool replays plugin sources only".to_string()
+                    "source 'syscall': the capture holds no syscall events".to_string()
                 } else {
                     format!("source '{source}' is not provided by any loaded plugin (loaded sources: {})", if sources.is_empty() { "none".into() } else { sources.join(", ") })
                 };
@@ -456,6 +462,7 @@ impl RulesRunner {
             progress: RulesProgress { file_size: reader.file_size(), ..Default::default() },
         };
         Ok(RulesRunner {
+            raw: EventBatch::new(opts.batch_events, 16 << 20),
             batch: EventBatch::new(opts.batch_events, 16 << 20),
             ctx: EvtContext { clock, first_ts: None, hostname: scap_hostname() },
             counts: vec![0; rules.len()],
@@ -483,20 +490,45 @@ impl RulesRunner {
         }
         let more = match self.reader.next_batch()? {
             Some(f) => {
-                let old = std::mem::replace(&mut self.batch, f.batch);
+                let old = std::mem::replace(&mut self.raw, f.batch);
                 self.reader.recycle(old);
                 self.summary.progress.position = f.position;
                 f.more
             }
             None => false,
         };
+        let mut pos = FeedPos::default();
+        loop {
+            self.set.fill_view(&self.raw, &mut pos, &mut self.batch)?;
+            self.rules_batch(out, records)?;
+            if pos.finished(&self.raw) {
+                break;
+            }
+        }
+        if !more {
+            self.set.close_capture()?;
+        }
+        let p = &mut self.summary.progress;
+        p.events = self.summary.events;
+        p.alerts = self.summary.alerts;
+        if !more {
+            p.done = true;
+        }
+        p.elapsed_ms = self.started.elapsed().as_millis() as u64;
+        Ok(p.clone())
+    }
+
+    /// Runs the rules on the events of `batch`.
+    fn rules_batch(&mut self, out: &mut String, records: &mut String) -> Result<(), EngineError> {
         let n = self.batch.len();
         if n > 0 && !self.rules.is_empty() {
             self.ctx.first_ts.get_or_insert(self.batch.meta[0].ts);
             self.extraction.begin(&self.set, &self.batch);
             self.all_idx.clear();
-            // Plugin rules see plugin events of their source.
-            self.all_idx.extend((0..n).filter(|&i| self.batch.meta[i].event_type == scap::event_types::PLUGINEVENT_E));
+            // A rule sees the events of its source: plugin rules their plugin's events, syscall
+            // rules libscap's events.
+            let (x, by_source) = (&self.extraction, &self.by_source);
+            self.all_idx.extend((0..n).filter(|&i| x.source(i).is_some_and(|s| by_source.contains_key(s))));
             self.extraction.run(0, &mut self.set, &self.batch, &self.all_idx, &mut self.ctx)?;
             self.hits.clear();
             self.hit_idx.clear();
@@ -525,14 +557,7 @@ impl RulesRunner {
             self.summary.alerts += self.hits.len() as u64;
         }
         self.summary.events += n as u64;
-        let p = &mut self.summary.progress;
-        p.events = self.summary.events;
-        p.alerts = self.summary.alerts;
-        if !more {
-            p.done = true;
-        }
-        p.elapsed_ms = self.started.elapsed().as_millis() as u64;
-        Ok(p.clone())
+        Ok(())
     }
 
     fn render(&self, i: usize, ri: usize, out: &mut String, records: &mut String) {

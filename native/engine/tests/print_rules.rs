@@ -169,6 +169,41 @@ fn evt_fields_of_async_and_unknown_plugin_events() {
     std::fs::remove_file(&file).ok();
 }
 
+#[test]
+fn leading_state_events_are_consumed_and_reltime_counts_from_the_first_non_meta_event() {
+    // as libsinsp (checked with sinsp-example): async events at the start of a capture are
+    // consumed while opening it (their numbers are taken), evt.reltime counts from the first
+    // event that is not a meta event, and a capture has no host name
+    let file = std::env::temp_dir().join(format!("print-initial-{}.scap", std::process::id()));
+    let mut w = scap::ScapWriter::create(&file, &Default::default()).unwrap();
+    let ts = 1_600_000_000_000_000_000u64;
+    let mut ev = Vec::new();
+    scap::plugin_event::encode_async(&mut ev, ts, u64::MAX, 4, "container", b"{}");
+    w.write_event(0, 0, &ev).unwrap();
+    w.write_plugin_event(ts + 100, 4, b"8").unwrap();
+    ev.clear();
+    scap::plugin_event::encode_async(&mut ev, ts + 150, u64::MAX, 4, "container", b"{}");
+    w.write_event(0, 0, &ev).unwrap();
+    w.write_plugin_event(ts + 200, 4, b"9").unwrap();
+    w.finish().unwrap();
+    let f = "*%evt.num %evt.type %evt.reltime %evt.is_async [%evt.hostname]";
+    for batch in [1, 7] {
+        let opts: PrintOptions = serde_json::from_value(serde_json::json!({
+            "capture": file.to_str().unwrap(), "plugins": dummy_c(), "format": f, "batchEvents": batch,
+        }))
+        .unwrap();
+        let mut p = Printer::start(opts).unwrap();
+        let mut out = String::new();
+        while !p.step(&mut out).unwrap().done {}
+        assert_eq!(
+            out,
+            "2 pluginevent 000000000 false []\n3 asyncevent 000000050 true []\n4 pluginevent 000000100 false []\n",
+            "batches of {batch}"
+        );
+    }
+    std::fs::remove_file(&file).ok();
+}
+
 fn rules_error(extra: serde_json::Value) -> scap_engine::EngineError {
     let mut v = serde_json::json!({"capture": fixture(CAPTURE), "plugins": dummy_c(), "rules": []});
     for (k, x) in extra.as_object().unwrap() {

@@ -32,6 +32,7 @@ fn record(lib: &str, out: &str, fields: &[&str], max: Option<u64>) -> scap_engin
         extractors: vec![],
         plugins: vec![],
         fields: fields.iter().map(|s| s.to_string()).collect(),
+        exclude_fields: vec![],
         output: out.into(),
         compression: None,
         golden: None,

@@ -425,9 +425,50 @@ fn write_args(f: &mut fmt::Formatter<'_>, args: &[TransformerArg]) -> fmt::Resul
     Ok(())
 }
 
+/// libsinsp's `escape_str` (`filter/escaping.cpp`), which `ast::as_string` writes constants and
+/// field arguments with: double-quoted when the text holds a blank, `=`, a quote, a backslash or
+/// a NUL, with `\b \f \n \r \t \\ \"` escaped (a space, `=`, `'` and NUL as they are); as it
+/// is otherwise, `(` and `,` included.
+pub fn libsinsp_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    let mut quote = false;
+    for c in s.chars() {
+        match c {
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            ' ' | '=' | '\'' | '\0' => out.push(c),
+            c => {
+                out.push(c);
+                continue;
+            }
+        }
+        quote = true;
+    }
+    if quote {
+        format!("\"{out}\"")
+    } else {
+        out
+    }
+}
+
+/// A field argument as libsinsp's `ast::as_string` writes it (`[""]` when empty).
+fn libsinsp_arg(arg: &str) -> String {
+    if arg.is_empty() {
+        "[\"\"]".into()
+    } else {
+        format!("[{}]", libsinsp_escape(arg))
+    }
+}
+
 impl Operand {
-    /// The text libsinsp's `ast::as_string` gives (no blanks, constants unquoted):
-    /// `join(->,(proc.name,evt.arg.path))`. Output formats key transformed fields with it.
+    /// The text libsinsp's `ast::as_string` gives (no blanks, constants and arguments written
+    /// with its `escape_str`): `join(->,(proc.name,evt.arg.path))`, `dummyx3.repr[hex]`. JSON
+    /// output keys fields with it.
     pub fn libsinsp_string(&self) -> String {
         fn args(out: &mut String, list: &[TransformerArg]) {
             for (i, a) in list.iter().enumerate() {
@@ -436,7 +477,7 @@ impl Operand {
                 }
                 match a {
                     TransformerArg::Operand(o) => out.push_str(&o.libsinsp_string()),
-                    TransformerArg::Str(v) => out.push_str(&v.text),
+                    TransformerArg::Str(v) => out.push_str(&libsinsp_escape(&v.text)),
                     TransformerArg::List { items, .. } => {
                         out.push('(');
                         args(out, items);
@@ -447,7 +488,7 @@ impl Operand {
         }
         match self {
             Operand::Field(r) => match &r.arg {
-                Some(a) => format!("{}[{a}]", r.name),
+                Some(a) => format!("{}{}", r.name, libsinsp_arg(a)),
                 None => r.name.clone(),
             },
             Operand::Transformer {
@@ -460,9 +501,7 @@ impl Operand {
                 args(&mut out, list);
                 out.push(')');
                 if let Some(a) = arg {
-                    out.push('[');
-                    out.push_str(a);
-                    out.push(']');
+                    out.push_str(&libsinsp_arg(a));
                 }
                 out
             }

@@ -29,7 +29,8 @@
 //!   the digits is an error. sysdig: `dummy.value = 0x10` → "0x10 is not a valid number",
 //!   `> 1.5` → "1.5 is not a valid number", `= +8` and `= ' 8'` match 8, `= -1` and
 //!   `= 99999999999999999999999` match nothing. The same rules apply to reltime and abstime
-//!   (plain nanoseconds).
+//!   (plain nanoseconds). A field marked [`ResolvedField::int16`] (`evt.cpu`, libsinsp's
+//!   PT_INT16) reads them as C's `%d` cut to 16 bits and compares signed (`evt.cpu > -1`).
 //! * Strings compare bytes: `=`/`!=` exact, `< <= > >=` as `strcmp` (sysdig: `dummy.strvalue < 2`
 //!   → 10 16 100 109 113 114 124 129 133), `contains` substring, `icontains` ASCII
 //!   case-insensitive (`strcasestr`), `startswith`/`endswith`, `glob`/`iglob` fnmatch, `regex`
@@ -42,10 +43,14 @@
 //!   ipaddr field, as in libsinsp ("unrecognized IPv4 address 10.0.0.0/8").
 //! * ipnet constants are networks `addr/len` (required): the field's value (an address) is
 //!   masked with the constant's netmask (`flt_compare_ipv4net`, `ipv6net::in_cidr`); `in`
-//!   matches when any network of the list contains it.
+//!   matches when any network of the list contains it. As libsinsp reads them: with a `.` an
+//!   IPv4 network of length 0 to 32, else an IPv6 one of length 1 to 128 (`::/0` is refused),
+//!   the length read as an 8-bit `%u` (`/288` is `/32`).
 //! * List modifiers (`oneof`/`anyof`/`allof`, current libsinsp only): `x op anyof (a, b)` is
 //!   `x op a or x op b`, `allof` is `and`, `oneof` is true when exactly one element matches
-//!   (`matches_one_rhs`); an empty list is false.
+//!   (`matches_one_rhs`); an empty list is false. `= anyof` and `!= allof` are libsinsp set
+//!   lookups of raw values, which for an ipnet field never match a network constant: always
+//!   false and always true.
 //! * `val(field)` compares with another field of the same type and list-ness (libsinsp's
 //!   `check_rhs_field_type_consistency`); not with `regex`/`pmatch`, nor for an ipnet
 //!   left-hand side. If the right-hand field has no value the check is false. For single-value
@@ -60,25 +65,39 @@
 //!   transformer's output type: `len(f) > 3` is numeric, `tolower(f) contains x` a string check.
 //!   A refused input type is an `Operator` error at the transformer's column (libsinsp: "can't
 //!   add field transformer: type ... is not supported by 'tolower' transformer").
+//! * Every transformer takes libsinsp's arguments: fields, nested transformers, quoted strings
+//!   and numbers (constant strings, `rawstring_check`), and transformer lists `( ... )` (a list
+//!   of strings, `list_check`). One argument: a transformer applied to it; `join`/`concat` take
+//!   several (libsinsp's multivalue transformers); `[arg]` after a transformer is refused.
 //! * `tolower`, `toupper`, `basename`, `b64` take strings, or lists of strings element-wise;
 //!   the result has the input's type and list-ness. `tolower`/`toupper` map ASCII letters only
 //!   (C `tolower`). `basename` keeps what follows the last `/`: `""`, `"/"` and `"a/b/"` give
 //!   `""`. `b64` decodes standard base64, `=` padding optional; invalid input (or one invalid
 //!   element of a list) leaves the check with no value, so it is false, `exists` included.
+//!   Their values end with a NUL, as libsinsp's `string_transformer` leaves them: C-string
+//!   readers (comparisons, output, `len`, `concat`, `join`) do not see it, but `in` and
+//!   `intersects` compare raw values, so a transformed list item or right-hand value never
+//!   equals a constant or a field's value (checked with sinsp-example). An empty transformed
+//!   list (`tolower(())`) is a value: it exists and is `in` every set.
 //! * `len` gives a uint64: the number of values of a list (any type), the bytes of a string up
-//!   to its first NUL (`strnlen`). Other scalars are refused.
-//! * `concat(a, b, ...)`: at least two single strings (fields, transformers, quoted strings,
-//!   numbers as their text), concatenated. `join(sep, list)`: a single string separator and a
-//!   list: a string list field, a transformer giving one, or a transformer list `(a, "x", f)`
-//!   whose items are strings, constants and single numbers (as text, with the field's print
-//!   format: libsinsp's `rawnum_check`); a list field item adds all its values. Both give a
-//!   string; an argument or item with no value gives no value. Items libsinsp passes as raw
-//!   bytes (booleans, addresses, `len()` results, numeric lists) are refused here.
+//!   to its first NUL (`strnlen`). Other scalars are refused. In output, the number keeps the
+//!   print format of the field measured ([`PrintFormat::NotApplicable`]: `<NA>` for text
+//!   fields without one, constants, `concat()`/`join()` results).
+//! * `concat(a, b, ...)`: at least two single strings, concatenated. `join(sep, list)`: a single
+//!   string separator (a constant, a number's text, a field's value) and a list: a string list
+//!   field, a transformer giving one, or a transformer list `(a, "x", f)`. Transformer list
+//!   items: strings and constants as they are, uint64 fields as the text of their (first)
+//!   value with the field's print format (libsinsp's `rawnum_check`), `evt.cpu` as its two raw
+//!   bytes read as a C string (libsinsp's list check treats no other type as numeric); a list
+//!   field item adds all its values. Other items (booleans, addresses, reltime/abstime, `len()`
+//!   results) are refused: libsinsp passes their raw bytes, which need not end. Both give a
+//!   string; an argument or item with no value gives no value.
 //! * `getopt()` is refused: its results differ between recent libsinsp versions.
-//! * A field with no value gives no value; the transformers' strings are C strings (see
-//!   `transform.rs`). On the right-hand side (`f = tolower(g)`) the transformed types of both
-//!   sides must match as for `val()`. Transformer checks allocate their values per event; the
-//!   checks on plain fields keep their own node and do not.
+//! * A field with no value gives no value. On the right-hand side (`f = tolower(g)`) the
+//!   transformed types of both sides must match as for `val()`. Transformer checks allocate
+//!   their values per event; the checks on plain fields keep their own node and do not.
+//! * A field argument is read as libsinsp's field checks read `name[arg]`: a blank in it is an
+//!   error ("unbalanced argument brackets"), a `]` ends it.
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -91,7 +110,7 @@ use crate::ast::*;
 use crate::error::{ErrorKind, FilterError, Pos};
 use crate::glob::{Glob, PathSet};
 use crate::re::AnchoredRegex;
-use crate::transform::{XExpr, XVal};
+use crate::transform::{cstr, XExpr, XVal};
 use crate::values::{FieldValue, FieldValues};
 
 /// How text output prints a numeric field (libsinsp's print formats that apply here).
@@ -103,6 +122,15 @@ pub enum PrintFormat {
     /// Zero-padded to 9 digits (`PF_10_PADDED_DEC`, `%09`): e.g. `evt.reltime`, `evt.rawtime.ns`.
     /// JSON output prints such a field as a string, as libsinsp's `rawval_to_json` does.
     PaddedDec9,
+    /// None (`PF_NA`): libsinsp's text fields (`evt.source`, `evt.time`...), constants and the
+    /// results of `concat()`/`join()`. A transformer keeps the print format of the field it
+    /// transforms, so a number made from one of these (`len(evt.source)`) has no text: libsinsp's
+    /// `rawval_to_string` gives none, and output prints `<NA>` (checked with sinsp-example).
+    NotApplicable,
+    /// Signed decimal (`PF_DEC`/`PF_ID` of libsinsp's `PT_INT64`: `proc.pid`, `thread.tid`,
+    /// `fd.num`...): the uint64 value carries the int64's two's complement, so comparisons are
+    /// signed and `-1` prints as `-1`.
+    SignedDec,
 }
 
 /// A field JSON output reads instead of the displayed one (libsinsp checks that override
@@ -123,6 +151,10 @@ pub struct ResolvedField {
     pub is_list: bool,
     pub print: PrintFormat,
     pub json_as: Option<JsonSubstitute>,
+    /// libsinsp's `PT_INT16` (`evt.cpu`), carried as a uint64 value: constants are read as C's
+    /// `%d` cut to 16 bits (`-1` is -1, `70000` is 4464), comparisons are signed, and it is a
+    /// type of its own for `val()` and transformers on the right-hand side.
+    pub int16: bool,
 }
 
 impl ResolvedField {
@@ -133,7 +165,30 @@ impl ResolvedField {
             is_list,
             print: PrintFormat::Dec,
             json_as: None,
+            int16: false,
         }
+    }
+
+    /// libsinsp's name of the field's type, for errors (`UINT64`, `CHARBUF (list)`).
+    fn type_name(&self) -> String {
+        let t = if self.int16 {
+            "INT16"
+        } else if self.print == PrintFormat::SignedDec {
+            "INT64"
+        } else {
+            match self.ty {
+                FieldType::Uint64 => "UINT64",
+                FieldType::String => "CHARBUF",
+                FieldType::Reltime => "RELTIME",
+                FieldType::Abstime => "ABSTIME",
+                FieldType::Bool => "BOOL",
+                FieldType::Ipaddr => "IPADDR",
+                FieldType::Ipnet => "IPNET",
+                FieldType::Int64 => "INT64",
+                FieldType::Float => "DOUBLE",
+            }
+        };
+        format!("{t}{}", if self.is_list { " (list)" } else { "" })
     }
 }
 
@@ -269,7 +324,14 @@ impl Set {
 #[derive(Debug)]
 enum Test {
     Num(Ord6, u64),
-    Bool { rhs: bool, ne: bool },
+    /// A signed 16-bit comparison (`evt.cpu`).
+    NumI16(Ord6, i16),
+    /// A signed 64-bit comparison ([`PrintFormat::SignedDec`] fields).
+    NumI64(Ord6, i64),
+    Bool {
+        rhs: bool,
+        ne: bool,
+    },
     StrOrd(Ord6, Box<[u8]>),
     Contains(Box<memmem::Finder<'static>>),
     IContains(Box<[u8]>),
@@ -278,8 +340,14 @@ enum Test {
     Glob(Glob),
     Regex(AnchoredRegex),
     PMatch(PathSet),
-    Ip { rhs: IpAddr, ne: bool },
-    Net { rhs: Net, ne: bool },
+    Ip {
+        rhs: IpAddr,
+        ne: bool,
+    },
+    Net {
+        rhs: Net,
+        ne: bool,
+    },
     In(Set),
 }
 
@@ -308,6 +376,8 @@ impl Test {
                 Test::Num(op, rhs),
                 ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x),
             ) => op.test(x.cmp(rhs)),
+            (Test::NumI16(op, rhs), ValueRef::U64(x)) => op.test((x as u16 as i16).cmp(rhs)),
+            (Test::NumI64(op, rhs), ValueRef::U64(x)) => op.test((x as i64).cmp(rhs)),
             (Test::Bool { rhs, ne }, ValueRef::Bool(b)) => (b == *rhs) != *ne,
             (Test::StrOrd(op, rhs), ValueRef::Str(s)) => op.test(s.cmp(rhs)),
             (Test::Contains(f), ValueRef::Str(s)) => f.find(s).is_some(),
@@ -337,6 +407,8 @@ enum CheckKind {
     /// One value of the list is in the set.
     ListIntersects(Set),
     Modifier(Modifier, Box<[Test]>),
+    /// A value gives this answer whatever it is (see the ipnet modifiers in `check`).
+    Present(bool),
     /// `val(field)`: compare with another field's values.
     Field {
         op: Op,
@@ -410,6 +482,18 @@ fn eval_xcheck(c: &XCheckNode, vals: &dyn FieldValues) -> bool {
     match c.lhs.eval(vals) {
         // no value (or a transformer failed, e.g. invalid base64): false, `exists` included
         None => false,
+        // an empty transformed list (`tolower(())`) is a value, unlike a plugin's empty list:
+        // it exists, and is `in` any set (every one of its values is)
+        Some(XVal::Strs(l)) if l.is_empty() => match &c.kind {
+            CheckKind::Exists | CheckKind::ListIn(_) => true,
+            CheckKind::Field {
+                op: Op::In, rhs, ..
+            } => vals.get(*rhs).is_present(),
+            CheckKind::XField {
+                op: Op::In, rhs, ..
+            } => rhs.eval(vals).is_some(),
+            _ => false,
+        },
         Some(v) => v.with_field_value(|v| eval_kind(&c.kind, v, vals)),
     }
 }
@@ -434,6 +518,7 @@ fn eval_kind(kind: &CheckKind, v: FieldValue, vals: &dyn FieldValues) -> bool {
         CheckKind::ListIntersects(set) => {
             (0..v.len()).any(|i| v.get(i).is_some_and(|x| set.contains(x)))
         }
+        CheckKind::Present(answer) => *answer && v.is_present(),
         CheckKind::Modifier(m, tests) => {
             let Some(x) = v.first() else { return false };
             if tests.is_empty() {
@@ -477,7 +562,9 @@ fn eval_xfield(op: Op, rhs: &XExpr, lhs_list: bool, v: FieldValue, vals: &dyn Fi
     }
     match rhs.eval(vals) {
         None => false,
-        Some(r) => r.with_field_value(|r| r.is_present() && eval_field_cmp(op, lhs_list, v, r)),
+        // `in`/`intersects` compare the raw values, where those of tolower() & co. end with
+        // their NUL (see `transform.rs`)
+        Some(r) => r.with_raw_value(|r| r.is_present() && eval_field_cmp(op, lhs_list, v, r)),
     }
 }
 
@@ -540,18 +627,22 @@ fn dyn_compare(op: Op, a: ValueRef, b: ValueRef) -> bool {
                 _ => false,
             }
         }
-        (ValueRef::Str(s), ValueRef::Str(t)) => match op {
-            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
-                Ord6::of(op).unwrap().test(s.cmp(t))
+        // the other operators compare C strings (`flt_compare_string`)
+        (ValueRef::Str(s), ValueRef::Str(t)) => {
+            let (s, t) = (cstr(s), cstr(t));
+            match op {
+                Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
+                    Ord6::of(op).unwrap().test(s.cmp(t))
+                }
+                Op::Contains => memmem::find(s, t).is_some(),
+                Op::IContains => icontains(s, &t.to_ascii_lowercase()),
+                Op::StartsWith => s.starts_with(t),
+                Op::EndsWith => s.ends_with(t),
+                Op::Glob => Glob::new(t, false).matches(s),
+                Op::IGlob => Glob::new(t, true).matches(s),
+                _ => false,
             }
-            Op::Contains => memmem::find(s, t).is_some(),
-            Op::IContains => icontains(s, &t.to_ascii_lowercase()),
-            Op::StartsWith => s.starts_with(t),
-            Op::EndsWith => s.ends_with(t),
-            Op::Glob => Glob::new(t, false).matches(s),
-            Op::IGlob => Glob::new(t, true).matches(s),
-            _ => false,
-        },
+        }
         _ => false,
     }
 }
@@ -608,6 +699,9 @@ struct Compiler<'a> {
 pub(crate) struct XType {
     pub ty: FieldType,
     pub is_list: bool,
+    /// The print format the result is shown with: the transformed field's (see
+    /// [`PrintFormat::NotApplicable`]).
+    pub print: PrintFormat,
 }
 
 /// A compiled transformer argument.
@@ -617,6 +711,7 @@ enum Arg {
         ty: FieldType,
         is_list: bool,
         print: PrintFormat,
+        int16: bool,
         name: String,
         pos: Pos,
     },
@@ -633,6 +728,15 @@ enum Arg {
 }
 
 impl Arg {
+    /// The print format a transformer applied to this argument keeps.
+    fn print(&self) -> PrintFormat {
+        match self {
+            Arg::Field { print, .. } => *print,
+            Arg::X { t, .. } => t.print,
+            Arg::Const(..) | Arg::List { .. } => PrintFormat::NotApplicable,
+        }
+    }
+
     fn ty(&self) -> (FieldType, bool) {
         match self {
             Arg::Field { ty, is_list, .. } => (*ty, *is_list),
@@ -674,11 +778,20 @@ fn operand_pos(o: &Operand) -> Pos {
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledTransformer {
     expr: XExpr,
+    print: PrintFormat,
 }
 
 impl CompiledTransformer {
-    pub(crate) fn eval<'a>(&'a self, vals: &'a dyn FieldValues) -> Option<XVal<'a>> {
-        self.expr.eval(vals)
+    /// The value as output shows it: a number without a print format has no text.
+    pub(crate) fn eval_for_output<'a>(&'a self, vals: &'a dyn FieldValues) -> Option<XVal<'a>> {
+        match self.expr.eval(vals)? {
+            XVal::U64(_) if self.print == PrintFormat::NotApplicable => None,
+            v => Some(v),
+        }
+    }
+
+    pub(crate) fn print(&self) -> PrintFormat {
+        self.print
     }
 }
 
@@ -693,8 +806,11 @@ pub(crate) fn compile_transformer(
         top: source_name,
         fields: Vec::new(),
     };
-    let (expr, _) = c.transformer(o, &None)?;
-    Ok(CompiledTransformer { expr })
+    let (expr, t) = c.transformer(o, &None)?;
+    Ok(CompiledTransformer {
+        expr,
+        print: t.print,
+    })
 }
 
 fn type_family(ty: FieldType) -> &'static str {
@@ -730,6 +846,30 @@ fn comparable(op: Op, ty: FieldType, is_list: bool) -> bool {
     }
 }
 
+/// A field's argument as libsinsp's field checks read it: the compiler hands them the text
+/// `name[arg]`, which a plugin field cuts at its first space (then finds no `]`: an error) and
+/// whose argument ends at the first `]` (`'a]b'` is `a`).
+pub(crate) fn field_arg(f: &FieldRef) -> Result<Option<&str>, String> {
+    match f.arg.as_deref() {
+        Some(a) if a.contains(' ') => Err(format!(
+            "filter '{}[{}': {} has unbalanced argument brackets (libsinsp cuts a field at its first blank)",
+            f.name,
+            a.split(' ').next().unwrap_or(""),
+            f.name
+        )),
+        Some(a) => Ok(Some(a.split(']').next().unwrap_or(a))),
+        None => Ok(None),
+    }
+}
+
+/// Resolves a field with its argument read as libsinsp does ([`field_arg`]).
+pub(crate) fn resolve_field(
+    resolver: &dyn FieldResolver,
+    f: &FieldRef,
+) -> Result<ResolvedField, String> {
+    resolver.resolve(&f.name, field_arg(f)?, f.pos)
+}
+
 /// libsinsp's `parseu64`: `sscanf(s, "%lu%c") == 1`.
 pub(crate) fn parse_u64_c(s: &str) -> Option<u64> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
@@ -754,6 +894,36 @@ pub(crate) fn parse_u64_c(s: &str) -> Option<u64> {
     Some(if neg { v.wrapping_neg() } else { v })
 }
 
+/// C's `strtol` on the whole text (what `sscanf("%d%c") == 1` accepts): blanks, a sign, digits;
+/// out of range saturates.
+fn parse_i64_c(s: &str) -> Option<i64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for b in digits.bytes() {
+        v = (v * 10 + (b - b'0') as i128).min(i64::MAX as i128 + 1);
+    }
+    let v = if neg { -v } else { v };
+    Some(v.clamp(i64::MIN as i128, i64::MAX as i128) as i64)
+}
+
+/// libsinsp's `parsed16`: `sscanf("%d%c") == 1` into an int, cut to 16 bits.
+pub(crate) fn parse_i16_c(s: &str) -> Option<i16> {
+    parse_i64_c(s).map(|v| v as i32 as i16)
+}
+
+/// libsinsp's `parseu8`: `sscanf("%u%c") == 1` into an unsigned int, cut to 8 bits (`288` is 32).
+fn parse_u8_c(s: &str) -> Option<u8> {
+    parse_u64_c(s).map(|v| v as u32 as u8)
+}
+
 fn parse_ip(s: &str) -> Result<IpAddr, String> {
     if s.contains('.') {
         s.parse::<std::net::Ipv4Addr>()
@@ -766,21 +936,41 @@ fn parse_ip(s: &str) -> Result<IpAddr, String> {
     }
 }
 
+/// A network constant as libsinsp reads one (`value_parser.cpp`, `ipv6net::init`): with a `.`
+/// an IPv4 `addr/len` (len 0 to 32), else an IPv6 `addr/len` (len 1 to 128); the length is read
+/// as `parseu8` does (`/288` is `/32`).
 fn parse_net(s: &str) -> Result<Net, String> {
+    let v4 = s.contains('.');
     let Some((ip, mask)) = s.split_once('/') else {
-        return Err(format!(
-            "unrecognized IP network {s} (expected address/prefix-length)"
-        ));
+        return Err(if v4 {
+            format!("unrecognized IP network {s} (expected address/prefix-length)")
+        } else {
+            format!("invalid v6 netmask: {s} (expected address/prefix-length)")
+        });
     };
-    let addr = parse_ip(ip)?;
-    let max = if addr.is_ipv4() { 32 } else { 128 };
-    let prefix = parse_u64_c(mask)
-        .filter(|p| *p <= max)
-        .ok_or_else(|| format!("invalid netmask {mask}"))?;
-    Ok(Net {
-        addr,
-        prefix: prefix as u8,
-    })
+    let bad_mask = || {
+        if v4 {
+            format!("invalid netmask {mask}")
+        } else {
+            format!("invalid v6 netmask {mask}")
+        }
+    };
+    let addr = if v4 {
+        IpAddr::V4(
+            ip.parse::<std::net::Ipv4Addr>()
+                .map_err(|_| format!("unrecognized IP address {s}"))?,
+        )
+    } else {
+        IpAddr::V6(
+            ip.parse::<std::net::Ipv6Addr>()
+                .map_err(|_| format!("unrecognized IPv6 address {s}"))?,
+        )
+    };
+    let prefix = parse_u8_c(mask).ok_or_else(|| format!("{mask} is not a valid number"))?;
+    if v4 && prefix > 32 || !v4 && (prefix == 0 || prefix > 128) {
+        return Err(bad_mask());
+    }
+    Ok(Net { addr, prefix })
 }
 
 impl<'a> Compiler<'a> {
@@ -818,15 +1008,13 @@ impl<'a> Compiler<'a> {
         f: &FieldRef,
         origin: &Option<Arc<Origin>>,
     ) -> Result<ResolvedField, FilterError> {
-        let r = self
-            .resolver
-            .resolve(&f.name, f.arg.as_deref(), f.pos)
+        let r = resolve_field(self.resolver, f)
             .map_err(|m| self.err(origin, ErrorKind::Field, f.pos, m))?;
         if !self.fields.iter().any(|x| x.id == r.id) {
             self.fields.push(RequiredField {
                 id: r.id,
                 name: f.name.clone(),
-                arg: f.arg.clone(),
+                arg: field_arg(f).ok().flatten().map(str::to_string),
                 ty: r.ty,
                 is_list: r.is_list,
             });
@@ -928,9 +1116,7 @@ impl<'a> Compiler<'a> {
                 let (rhs, rx) = self.operand(o, origin)?;
                 // libsinsp compares the transformed types of both sides
                 // (`check_rhs_field_type_consistency`)
-                if rhs.ty != lhs.ty || rhs.is_list != lhs.is_list {
-                    let l = if lhs.is_list { " (list)" } else { "" };
-                    let r = if rhs.is_list { " (list)" } else { "" };
+                if rhs.ty != lhs.ty || rhs.is_list != lhs.is_list || rhs.int16 != lhs.int16 {
                     let (rname, rpos) = match o {
                         Operand::Transformer { name, args, .. } if name == "val" => {
                             match args.first() {
@@ -945,9 +1131,9 @@ impl<'a> Compiler<'a> {
                         ErrorKind::Operator,
                         rpos,
                         format!(
-                            "field '{fname}' has type '{}{l}' while the right-hand side field '{rname}' has incompatible type '{}{r}'",
-                            lhs.ty.name(),
-                            rhs.ty.name()
+                            "field '{fname}' has type '{}' while the right-hand side field '{rname}' has incompatible type '{}'",
+                            lhs.type_name(),
+                            rhs.type_name()
                         ),
                     ));
                 }
@@ -977,13 +1163,26 @@ impl<'a> Compiler<'a> {
                     .iter()
                     .map(|v| self.test(c.op, lhs, v, origin))
                     .collect::<Result<Vec<_>, _>>()?;
-                CheckKind::Modifier(m, tests.into_boxed_slice())
+                // libsinsp reads `= anyof` as membership and `!= allof` as non-membership of
+                // the raw values, where an ipnet field's value never equals a network
+                // constant: always false and always true (checked with sinsp-example)
+                match (lhs.ty, m, c.op) {
+                    (FieldType::Ipnet, Modifier::AnyOf, Op::Eq) if !tests.is_empty() => {
+                        CheckKind::Present(false)
+                    }
+                    (FieldType::Ipnet, Modifier::AllOf, Op::Ne) if !tests.is_empty() => {
+                        CheckKind::Present(true)
+                    }
+                    _ => CheckKind::Modifier(m, tests.into_boxed_slice()),
+                }
             }
             (Rhs::List { items, pos }, None) => {
                 if c.op == Op::PMatch {
-                    CheckKind::Single(Test::PMatch(PathSet::new(
-                        items.iter().map(|v| v.text.as_bytes()),
-                    )))
+                    let paths = items
+                        .iter()
+                        .map(|v| self.str_value(v, origin))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    CheckKind::Single(Test::PMatch(PathSet::new(paths)))
                 } else {
                     let set = self.set(lhs, items, origin)?;
                     match (lhs.is_list, c.op) {
@@ -1007,7 +1206,7 @@ impl<'a> Compiler<'a> {
                     let items = std::slice::from_ref(v);
                     let set = self.set(lhs, items, origin)?;
                     if c.op == Op::PMatch {
-                        CheckKind::Single(Test::PMatch(PathSet::new([v.text.as_bytes()])))
+                        CheckKind::Single(Test::PMatch(PathSet::new([self.str_value(v, origin)?])))
                     } else if lhs.is_list {
                         if c.op == Op::In {
                             CheckKind::ListIn(set)
@@ -1067,9 +1266,11 @@ impl<'a> Compiler<'a> {
                 format!("transformer '{name}' does not support field arguments"),
             ));
         }
+        // concat() and join() results are libsinsp checks of their own, without a print format
         let string = XType {
             ty: FieldType::String,
             is_list: false,
+            print: PrintFormat::NotApplicable,
         };
         match name.as_str() {
             "tolower" | "toupper" | "b64" | "basename" | "len" => {
@@ -1083,6 +1284,7 @@ impl<'a> Compiler<'a> {
                 };
                 let a = self.arg(a, origin)?;
                 let (ty, is_list) = a.ty();
+                let print = a.print();
                 if name == "len" {
                     // a list of any type (its size), or a string (its length)
                     let e = match (&a, is_list, ty) {
@@ -1097,6 +1299,7 @@ impl<'a> Compiler<'a> {
                         XType {
                             ty: FieldType::Uint64,
                             is_list: false,
+                            print,
                         },
                     ));
                 }
@@ -1110,8 +1313,8 @@ impl<'a> Compiler<'a> {
                     "b64" => XExpr::B64(inner),
                     _ => XExpr::Basename(inner),
                 };
-                // the type (and list-ness) of the input is kept
-                Ok((e, XType { ty, is_list }))
+                // the type (and list-ness) and print format of the input are kept
+                Ok((e, XType { ty, is_list, print }))
             }
             "concat" => {
                 if args.len() < 2 {
@@ -1235,6 +1438,7 @@ impl<'a> Compiler<'a> {
                     ty: r.ty,
                     is_list: r.is_list,
                     print: r.print,
+                    int16: r.int16,
                     name: f.to_string(),
                     pos: f.pos,
                 }
@@ -1268,6 +1472,14 @@ impl<'a> Compiler<'a> {
         origin: &Option<Arc<Origin>>,
     ) -> Result<XExpr, FilterError> {
         match a {
+            // `tolower(("A", f))`, `len((a, b))`: libsinsp's list check
+            Arg::List { items, .. } => Ok(XExpr::List(
+                items
+                    .into_iter()
+                    .map(|it| self.list_item(it, origin))
+                    .collect::<Result<Vec<_>, _>>()?
+                    .into(),
+            )),
             Arg::Field {
                 id,
                 ty: FieldType::String,
@@ -1288,23 +1500,39 @@ impl<'a> Compiler<'a> {
                 ty: FieldType::String,
                 ..
             } => Ok(XExpr::Field(id)),
+            // libsinsp's list check passes its own "numeric types" (uint64 here) through
+            // `rawnum_check`: the first value as text. Any other type goes in as its raw bytes,
+            // read as a C string: a 16-bit evt.cpu and a 32-bit boolean end within their bytes
+            // (`\x01` or empty); wider values (reltime, abstime, addresses, len() results) may
+            // have no NUL at all, so libsinsp reads past them: not reproducible, refused.
             Arg::Field {
                 id,
-                ty: FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime,
+                ty: FieldType::Bool,
+                ..
+            } => Ok(XExpr::BoolBytes(id)),
+            Arg::Field {
+                id,
+                ty: FieldType::Uint64,
+                int16: true,
                 is_list: false,
+                ..
+            } => Ok(XExpr::Int16Bytes(id)),
+            Arg::Field {
+                id,
+                ty: FieldType::Uint64,
+                int16: false,
                 print,
                 ..
             } => Ok(XExpr::NumText(id, print)),
             Arg::X { expr, t, .. } if t.ty == FieldType::String => Ok(expr),
             Arg::Const(s, _) => Ok(XExpr::Const(s)),
-            // libsinsp renders only the first value of a numeric list, and passes the raw bytes
-            // of booleans, addresses and len() results: not reproduced
             a => Err(self.err(
                 origin,
                 ErrorKind::Operator,
                 a.pos(),
                 format!(
-                    "a transformer list takes strings, numbers and constants, not {}",
+                    "a transformer list takes strings, uint64 numbers, booleans and constants, not \
+                     {} (libsinsp passes its raw bytes, which need not end)",
                     a.describe()
                 ),
             )),
@@ -1342,6 +1570,40 @@ impl<'a> Compiler<'a> {
                 format!("{} is not a valid number", v.text),
             )
         })
+    }
+
+    fn num16(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<i16, FilterError> {
+        parse_i16_c(&v.text).ok_or_else(|| {
+            self.err(
+                origin,
+                ErrorKind::Value,
+                v.pos,
+                format!("{} is not a valid number", v.text),
+            )
+        })
+    }
+
+    /// A string constant as libsinsp stores it: a C string (up to a NUL from `\x00`) in a
+    /// buffer of at most 256 bytes, its NUL included ("filter parameter too long").
+    fn str_value<'v>(
+        &self,
+        v: &'v Value,
+        origin: &Option<Arc<Origin>>,
+    ) -> Result<&'v [u8], FilterError> {
+        let b = cstr(v.text.as_bytes());
+        if b.len() + 1 > 256 {
+            return Err(self.err(
+                origin,
+                ErrorKind::Value,
+                v.pos,
+                format!(
+                    "filter parameter too long (used={}, available=256): libsinsp stores a string \
+                     value in at most 256 bytes",
+                    b.len() + 1
+                ),
+            ));
+        }
+        Ok(b)
     }
 
     fn boolean(&self, v: &Value, origin: &Option<Arc<Origin>>) -> Result<bool, FilterError> {
@@ -1385,6 +1647,10 @@ impl<'a> Compiler<'a> {
     ) -> Result<Test, FilterError> {
         let ord = Ord6::of(op);
         Ok(match f.ty {
+            FieldType::Uint64 if f.int16 => Test::NumI16(ord.unwrap(), self.num16(v, origin)?),
+            FieldType::Uint64 if f.print == PrintFormat::SignedDec => {
+                Test::NumI64(ord.unwrap(), self.num(v, origin)? as i64)
+            }
             FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime => {
                 Test::Num(ord.unwrap(), self.num(v, origin)?)
             }
@@ -1401,7 +1667,7 @@ impl<'a> Compiler<'a> {
                 ne: op == Op::Ne,
             },
             FieldType::String => {
-                let b: Box<[u8]> = v.text.as_bytes().into();
+                let b: Box<[u8]> = self.str_value(v, origin)?.into();
                 match op {
                     Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge => {
                         Test::StrOrd(ord.unwrap(), b)
@@ -1412,14 +1678,18 @@ impl<'a> Compiler<'a> {
                     Op::EndsWith => Test::EndsWith(b),
                     Op::Glob => Test::Glob(Glob::new(&b, false)),
                     Op::IGlob => Test::Glob(Glob::new(&b, true)),
-                    Op::Regex => Test::Regex(AnchoredRegex::new(&v.text).map_err(|m| {
-                        self.err(
-                            origin,
-                            ErrorKind::Regex,
-                            v.pos,
-                            format!("invalid regex pattern: {m}"),
-                        )
-                    })?),
+                    Op::Regex => Test::Regex(
+                        AnchoredRegex::new(std::str::from_utf8(&b).unwrap_or_default()).map_err(
+                            |m| {
+                                self.err(
+                                    origin,
+                                    ErrorKind::Regex,
+                                    v.pos,
+                                    format!("invalid regex pattern: {m}"),
+                                )
+                            },
+                        )?,
+                    ),
                     Op::PMatch => Test::PMatch(PathSet::new([&b[..]])),
                     Op::In | Op::Intersects => Test::In(Set::Str(vec![b].into())),
                     Op::Exists | Op::BContains | Op::BStartsWith => {
@@ -1441,15 +1711,24 @@ impl<'a> Compiler<'a> {
             FieldType::Uint64 | FieldType::Reltime | FieldType::Abstime => {
                 let mut v = items
                     .iter()
-                    .map(|x| self.num(x, origin))
+                    .map(|x| {
+                        if f.int16 {
+                            // the value is carried as its 16-bit pattern
+                            self.num16(x, origin).map(|n| n as u16 as u64)
+                        } else {
+                            self.num(x, origin)
+                        }
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 v.sort_unstable();
                 v.dedup();
                 Set::U64(v.into())
             }
             FieldType::String => {
-                let mut v: Vec<Box<[u8]>> =
-                    items.iter().map(|x| x.text.as_bytes().into()).collect();
+                let mut v: Vec<Box<[u8]>> = items
+                    .iter()
+                    .map(|x| self.str_value(x, origin).map(Into::into))
+                    .collect::<Result<_, _>>()?;
                 v.sort_unstable();
                 v.dedup();
                 Set::Str(v.into())
@@ -1502,6 +1781,23 @@ mod tests {
     }
 
     #[test]
+    fn int16_numbers() {
+        assert_eq!(parse_i16_c("-2"), Some(-2));
+        assert_eq!(parse_i16_c("+5"), Some(5));
+        assert_eq!(
+            parse_i16_c("70000"),
+            Some(4464),
+            "cut to 16 bits as libsinsp's parsed16"
+        );
+        assert_eq!(
+            parse_i16_c("99999999999999999999"),
+            Some(-1),
+            "strtol saturates, then cut"
+        );
+        assert_eq!(parse_i16_c("0x10"), None);
+    }
+
+    #[test]
     fn nets() {
         let n = parse_net("10.1.2.3/8").unwrap();
         assert!(
@@ -1520,6 +1816,11 @@ mod tests {
                 && parse_net("10.0.0.0/33").is_err()
                 && parse_net("::/129").is_err()
         );
+        // libsinsp: an IPv6 network needs a length of 1 to 128 (IPv4 takes 0); the length is
+        // cut to 8 bits first
+        assert!(parse_net("2001:db8::/0").is_err() && parse_net("0.0.0.0/0").is_ok());
+        assert_eq!(parse_net("10.0.0.0/288").unwrap().prefix, 32);
+        assert_eq!(parse_net("2001:db8::/320").unwrap().prefix, 64);
         assert!(
             parse_ip("::ffff:1.2.3.4").is_err(),
             "a '.' means IPv4, as libsinsp"

@@ -49,7 +49,15 @@ struct Ctx<'a> {
     top: &'a str,
     origin: Option<Arc<Origin>>,
     macro_stack: Vec<String>,
+    /// Checks and list items the expansion may still produce (see [`MAX_EXPANDED`]).
+    budget: usize,
 }
+
+/// The most checks plus list items one expanded condition may hold. Macros used several times
+/// in macros that are themselves used several times (and lists of lists) grow exponentially: 39
+/// levels of doubling make 2^39 checks. Falco would expand them until memory runs out; this
+/// stops with an error naming the chain.
+pub const MAX_EXPANDED: usize = 1 << 20;
 
 impl Definitions {
     pub fn new() -> Self {
@@ -108,12 +116,13 @@ impl Definitions {
     pub fn list_items(&self, name: &str) -> Result<Vec<String>, FilterError> {
         let mut stack = Vec::new();
         let mut out = Vec::new();
-        let ctx = Ctx {
+        let mut ctx = Ctx {
             top: "list",
             origin: None,
             macro_stack: Vec::new(),
+            budget: MAX_EXPANDED,
         };
-        self.expand_list(name, Pos::START, &ctx, &mut stack, &mut out)?;
+        self.expand_list(name, Pos::START, &mut ctx, &mut stack, &mut out)?;
         Ok(out.into_iter().map(|v| v.text).collect())
     }
 
@@ -130,6 +139,7 @@ impl Definitions {
             top: source_name,
             origin: expr.origin.clone(),
             macro_stack: Vec::new(),
+            budget: MAX_EXPANDED,
         };
         self.expand_expr(expr, &mut ctx)
     }
@@ -189,7 +199,10 @@ impl Definitions {
                 ctx.origin = saved;
                 return r;
             }
-            ExprKind::Check(c) => ExprKind::Check(Box::new(self.expand_check(c, ctx)?)),
+            ExprKind::Check(c) => {
+                Self::spend(ctx, 1, e.pos, "checks", None)?;
+                ExprKind::Check(Box::new(self.expand_check(c, ctx)?))
+            }
         };
         Ok(Expr {
             kind,
@@ -198,7 +211,25 @@ impl Definitions {
         })
     }
 
-    fn expand_check(&self, c: &Check, ctx: &Ctx) -> Result<Check, FilterError> {
+    /// Takes `n` from the expansion budget, or fails naming the macro chain (and the list).
+    fn spend(ctx: &mut Ctx, n: usize, pos: Pos, what: &str, list: Option<&[String]>) -> Result<(), FilterError> {
+        if ctx.budget >= n {
+            ctx.budget -= n;
+            return Ok(());
+        }
+        let mut chain = ctx.macro_stack.iter().map(|m| format!("macro '{m}'")).collect::<Vec<_>>();
+        chain.extend(list.unwrap_or_default().iter().map(|l| format!("list '{l}'")));
+        let via = if chain.is_empty() { String::new() } else { format!(" (expanding {})", chain.join(" -> ")) };
+        Err(error_in(
+            &ctx.origin,
+            ctx.top,
+            ErrorKind::Cycle,
+            pos,
+            format!("the condition grows past {MAX_EXPANDED} {what} once macros and lists are expanded{via}: macros or lists used many times inside others used many times"),
+        ))
+    }
+
+    fn expand_check(&self, c: &Check, ctx: &mut Ctx) -> Result<Check, FilterError> {
         let rhs = match &c.rhs {
             Rhs::List { items, pos } => {
                 let mut out = Vec::with_capacity(items.len());
@@ -243,7 +274,7 @@ impl Definitions {
         &self,
         name: &str,
         pos: Pos,
-        ctx: &Ctx,
+        ctx: &mut Ctx,
         stack: &mut Vec<String>,
         out: &mut Vec<Value>,
     ) -> Result<(), FilterError> {
@@ -272,6 +303,7 @@ impl Definitions {
             if self.lists.contains_key(item.as_str()) {
                 self.expand_list(item, pos, ctx, stack, out)?;
             } else {
+                Self::spend(ctx, 1, pos, "list items", Some(stack))?;
                 out.push(Value {
                     text: list_item_text(item),
                     pos,

@@ -1,57 +1,63 @@
 //! Output formats (`sysdig -p`, Falco rule `output:`): parsing and rendering as text or JSON.
 //!
-//! The syntax is libsinsp's `sinsp_evt_formatter::set_format` (`eventformatter.cpp`, read in
-//! falcosecurity/libs), checked against sysdig 0.29.3 on the dummy_c capture:
+//! The syntax is current libsinsp's `sinsp_evt_formatter::set_format` (`eventformatter.cpp`,
+//! read in falcosecurity/libs), checked line for line against the oracle's sinsp-example
+//! (test/print-libsinsp.test.ts and the generated fuzz), and against sysdig 0.29.3 where it
+//! agrees:
 //!
 //! * A leading `*` means "print even when some fields have no value", which then print as
-//!   `<NA>`. Without it a line with a missing field is not printed at all. sysdig:
-//!   `-p "%evt.num %dummy.divisible"` prints nothing; `-p "*%evt.num %dummy.divisible"` prints
-//!   `1 <NA>`, `2 <NA>`.
-//! * `%field`, `%field[arg]` (the argument is the raw text up to `]`, quotes included, as
-//!   libsinsp passes it to the field), and `%NNfield`: the value padded with spaces or cut to
-//!   NN bytes (sysdig `%5evt.num|` → `1    |`, `%2dummy.strvalue|` with 100 → `10|`). Cutting
-//!   stops at a character boundary here (libsinsp cuts bytes).
-//! * A field name is the longest known field the text starts with: `%evt.numx` prints `1x`,
-//!   `%dummy.value.foo` prints `8.foo` (sysdig). Here the longest field-name-shaped token is
-//!   resolved, then shorter prefixes until the resolver accepts one.
-//! * `%` at the end is an error ("formatting cannot end with a %"), so are `%(evt.num)` and
-//!   `%%evt.num` ("invalid formatting token"), and unknown fields (`%dummy.nope`).
-//! * Transformers, as in conditions (current libsinsp's `set_format` parses a field or a
-//!   transformer; sysdig 0.29.3 has none): `%toupper(proc.name)`, nested, with a width
-//!   (`%2toupper(...)`); no blank before the `(`, and the token ends at the closing `)`.
-//!   Text output prints the transformed value (none, e.g. invalid base64: `<NA>` or no line).
-//!   JSON output and [`OutputFormat::json_fields`] hold the plain fields inside instead, not
-//!   the transformed value: libsinsp's default (`set_resolve_transformed_fields(false)`), which
-//!   Falco keeps for `output_fields`. `%val(...)` is refused.
+//!   `<NA>`. Without it a line with a missing field is not printed at all (the formatter says
+//!   so; sysdig and Falco honour it). sysdig: `-p "%evt.num %dummy.divisible"` prints nothing;
+//!   `-p "*%evt.num %dummy.divisible"` prints `1 <NA>`, `2 <NA>`.
+//! * After `%` and an optional width `NN`, libsinsp parses a field (with its `[arg]`, quoted or
+//!   bare as in conditions: `%dummyx3.repr['hex']` is the argument `hex`) or a transformer, on
+//!   ever shorter prefixes of the rest of the format, and takes the first that also compiles:
+//!   `%evt.numx` prints `1x`, `%dummy.value.foo` prints `8.foo`, `%dummy.value[3]` prints
+//!   `8[3]` (dummy.value takes no argument). Nothing at all: an error ("unknown filter"), as
+//!   for `%(evt.num)`, `%%evt.num`, `%dummy.nope`; a `%` or a width at the end too.
+//! * `%NN`: the value's bytes cut or padded with spaces to NN bytes (`std::string::resize`),
+//!   `<NA>` included (sysdig `%5evt.num|` → `1    |`, `%2dummy.strvalue|` with 100 → `10|`).
+//!   The line is built in bytes and shown with invalid UTF-8 as U+FFFD, as a reader of
+//!   libsinsp's output sees it.
+//! * Transformers, as in conditions (sysdig 0.29.3 has none): `%toupper(proc.name)`, nested,
+//!   with a width (`%2toupper(...)`). Text output prints the transformed value (none, e.g.
+//!   invalid base64: `<NA>` or no line); a number made from a field without a numeric print
+//!   format has no text either (`%len(evt.source)`, `%len(join(...))` print `<NA>`: see
+//!   [`PrintFormat::NotApplicable`]). JSON output and [`OutputFormat::json_fields`] hold the
+//!   plain fields inside instead, not the transformed value: libsinsp's default
+//!   (`set_resolve_transformed_fields(false)`), which Falco keeps for `output_fields`.
+//!   `%val(...)` is refused.
 //!
 //! Text rendering (`rawval_to_string` with the plugin fields' `PF_DEC`): numbers in decimal
 //! (zero-padded to 9 digits for [`PrintFormat::PaddedDec9`]), reltime/abstime as their
-//! nanoseconds, strings raw (invalid UTF-8 becomes U+FFFD, as Falco's output does), bools
-//! `true`/`false`, IPv4 dotted, IPv6 as `inet_ntop` (RFC 5952), ipnet `<IPNET>` (what current
-//! libsinsp prints for a PT_IPNET value), lists `(a,b,c)` (`sinsp_filter_check::tostring`).
-//! sysdig 0.29.3 has only string and uint64 plugin fields; the other types follow current
-//! libsinsp's source.
+//! nanoseconds, strings as C strings, bools `true`/`false`, IPv4 dotted, IPv6 as `inet_ntop`
+//! (RFC 5952), ipnet `<IPNET>` (what current libsinsp prints for a PT_IPNET value), lists
+//! `(a,b,c)` (`sinsp_filter_check::tostring`, which writes a comma only once something follows
+//! the `(`: a list starting with empty strings prints `(x)` for `("", "x")`).
 //!
 //! JSON rendering (`sysdig -j -p`, Falco `output_fields`): one object, keys are the fields as
-//! written (`dummy.divisible[3]`) in sorted order, literal text dropped, numbers as JSON numbers
+//! libsinsp writes them (`dummy.divisible[3]`, an argument with a blank double-quoted) in sorted
+//! order, literal text dropped, numbers as JSON numbers
 //! (strings for `PaddedDec9`), strings, bools, lists as arrays, a missing field as `null` (with
 //! `*`; without `*` the line is dropped). sysdig: `-j -p "%evt.num %dummy.value %dummy.strvalue
 //! %dummy.divisible[3]"` prints `{"dummy.divisible[3]":0,"dummy.strvalue":"8","dummy.value":8,
 //! "evt.num":1}`; `-j -p "*%evt.num %dummy.divisible"` prints `{"dummy.divisible":null,
-//! "evt.num":1}`. A field with a [`crate::JsonSubstitute`] is read from the substitute.
+//! "evt.num":1}`. A field with a [`crate::JsonSubstitute`] is read from the substitute. A format
+//! without a plain field (only text and transformers) prints `null`, as libsinsp's untouched
+//! jsoncpp object.
 
-use std::fmt::Write as _;
-use std::net::IpAddr;
+use std::io::Write as _;
 
 use plugin_host::ValueRef;
 
+use crate::ast::FieldRef;
 use crate::ast::Operand;
 use crate::compile::{
-    compile_transformer, CompiledTransformer, FieldResolver, PrintFormat, RequiredField,
-    ResolvedField,
+    compile_transformer, resolve_field, CompiledTransformer, FieldResolver, PrintFormat,
+    RequiredField, ResolvedField,
 };
 use crate::error::{ErrorKind, FilterError, Pos};
-use crate::parser::parse_transformer_at;
+use crate::parser::parse_field_or_transformer;
 use crate::transform::{cstr, XVal};
 use crate::values::{FieldValue, FieldValues};
 
@@ -78,8 +84,11 @@ struct XToken {
 
 #[derive(Clone, Debug)]
 struct FieldToken {
-    /// As written: `name` or `name[arg]` (the JSON key).
+    /// As libsinsp writes it: `name` or `name[arg]` (the JSON key).
     key: String,
+    name: String,
+    /// Unquoted.
+    arg: Option<String>,
     field: ResolvedField,
     /// 0: no width.
     width: usize,
@@ -93,50 +102,70 @@ pub struct OutputFormat {
     fields: Vec<RequiredField>,
 }
 
-fn ident_len(b: &[u8]) -> usize {
-    if b.first().is_some_and(|c| c.is_ascii_alphabetic()) {
-        b.iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
-            .count()
-    } else {
-        0
-    }
-}
-
-/// Length of the field-name-shaped text at the start of `b` (identifiers joined by dots).
-fn field_shape_len(b: &[u8]) -> usize {
-    let mut n = ident_len(b);
-    if n == 0 {
-        return 0;
-    }
-    while b.get(n) == Some(&b'.') {
-        let m = ident_len(&b[n + 1..]);
-        if m == 0 {
-            break;
-        }
-        n += 1 + m;
-    }
-    n
-}
-
-/// Records `field` (`name[arg]`) and its JSON substitute in `fields`, once.
-fn add_required(
-    fields: &mut Vec<RequiredField>,
-    name: &str,
-    arg: Option<&str>,
-    field: &ResolvedField,
-) {
+/// Records a field and its JSON substitute in `fields`, once.
+fn add_required(fields: &mut Vec<RequiredField>, f: &FieldToken) {
+    let field = f.field;
     for (id, ty, is_list) in std::iter::once((field.id, field.ty, field.is_list))
         .chain(field.json_as.map(|j| (j.id, j.ty, j.is_list)))
     {
         if !fields.iter().any(|x| x.id == id) {
             fields.push(RequiredField {
                 id,
-                name: name.to_string(),
-                arg: arg.map(str::to_string),
+                name: f.name.clone(),
+                arg: f.arg.clone(),
                 ty,
                 is_list,
             });
+        }
+    }
+}
+
+/// Compiles one parsed `%` token: a field, or a transformer and the plain fields inside it.
+fn compile_token(
+    op: &Operand,
+    width: usize,
+    resolver: &dyn FieldResolver,
+    source_name: &str,
+) -> Result<Token, FilterError> {
+    let resolve = |f: &FieldRef| {
+        resolve_field(resolver, f)
+            .map_err(|m| FilterError::new(ErrorKind::Field, source_name, f.pos, m))
+    };
+    match op {
+        Operand::Field(f) => Ok(Token::Field(FieldToken {
+            key: op.libsinsp_string(),
+            name: f.name.clone(),
+            arg: f.arg.clone(),
+            field: resolve(f)?,
+            width,
+        })),
+        Operand::Transformer { .. } => {
+            let expr = compile_transformer(op, resolver, source_name)?;
+            let mut inner = Vec::new();
+            let mut failed = None;
+            op.for_each_field(&mut |f| {
+                if failed.is_none() {
+                    match resolve(f) {
+                        Ok(field) => inner.push(FieldToken {
+                            key: Operand::Field(f.clone()).libsinsp_string(),
+                            name: f.name.clone(),
+                            arg: f.arg.clone(),
+                            field,
+                            width: 0,
+                        }),
+                        Err(e) => failed = Some(e),
+                    }
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            Ok(Token::Transformed(XToken {
+                key: op.libsinsp_string(),
+                expr,
+                width,
+                inner,
+            }))
         }
     }
 }
@@ -202,106 +231,65 @@ impl OutputFormat {
                     ));
                 }
             }
-            let name_start = i;
-            // a transformer: `%tolower(proc.name)`, `%2toupper(basename(fd.name))`
-            if let Some(parsed) = parse_transformer_at(fmt, i, source_name) {
-                let (op, end) = parsed?;
-                let expr = compile_transformer(&op, resolver, source_name)?;
-                let mut inner = Vec::new();
-                let mut failed = None;
-                op.for_each_field(&mut |f| {
-                    if failed.is_some() {
-                        return;
-                    }
-                    match resolver.resolve(&f.name, f.arg.as_deref(), f.pos) {
-                        Ok(field) => {
-                            add_required(&mut fields, &f.name, f.arg.as_deref(), &field);
-                            inner.push(FieldToken {
-                                key: Operand::Field(f.clone()).libsinsp_string(),
-                                field,
-                                width: 0,
-                            })
-                        }
-                        Err(m) => {
-                            failed = Some(FilterError::new(ErrorKind::Field, source_name, f.pos, m))
-                        }
-                    }
-                });
-                if let Some(e) = failed {
-                    return Err(e);
+            // libsinsp parses a field or a transformer at the start of ever shorter prefixes of
+            // the rest of the format, and takes the first one that also compiles: `%evt.numx`
+            // is evt.num then `x`, `%dummy.value[3]` is dummy.value then `[3]` (it takes no
+            // argument). The first failure is the one reported when none does.
+            let rest = &fmt[i..];
+            let shift = |e: FilterError| {
+                FilterError::new(
+                    e.kind,
+                    source_name,
+                    Pos::at(fmt, i + e.pos.offset),
+                    e.message,
+                )
+            };
+            let mut first_err: Option<FilterError> = None;
+            let mut len = rest.len();
+            let mut found = None;
+            while len > 0 {
+                if !rest.is_char_boundary(len) {
+                    len -= 1;
+                    continue;
                 }
-                tokens.push(Token::Transformed(XToken {
-                    key: op.libsinsp_string(),
-                    expr,
-                    width,
-                    inner,
+                match parse_field_or_transformer(&rest[..len], source_name) {
+                    Ok((op, used)) => match compile_token(&op, width, resolver, source_name) {
+                        Ok(tok) => {
+                            found = Some((tok, used));
+                            break;
+                        }
+                        Err(e) => {
+                            first_err.get_or_insert_with(|| shift(e));
+                            // every prefix at least `used` long parses the same
+                            len = used.min(len) - 1;
+                        }
+                    },
+                    Err(e) => {
+                        first_err.get_or_insert_with(|| shift(e));
+                        len -= 1;
+                    }
+                }
+            }
+            let Some((tok, used)) = found else {
+                return Err(first_err.unwrap_or_else(|| {
+                    err(
+                        i,
+                        ErrorKind::Syntax,
+                        "invalid formatting token: expected a field or a transformer".into(),
+                    )
                 }));
-                i = end;
-                text_start = i;
-                continue;
-            }
-            let full = field_shape_len(&b[i..]);
-            if full == 0 {
-                let tok: String = fmt[i..].chars().take(20).collect();
-                return Err(err(
-                    name_start,
-                    ErrorKind::Syntax,
-                    format!("invalid formatting token {tok}"),
-                ));
-            }
-            // the argument, if '[' follows the whole name
-            let arg = if b.get(i + full) == Some(&b'[') {
-                match fmt[i + full + 1..].find(']') {
-                    Some(end) => Some(&fmt[i + full + 1..i + full + 1 + end]),
-                    None => {
-                        return Err(err(
-                            i + full,
-                            ErrorKind::Syntax,
-                            format!(
-                                "expected ']' to close the argument of field '{}'",
-                                &fmt[i..i + full]
-                            ),
-                        ))
+            };
+            match &tok {
+                Token::Field(f) => add_required(&mut fields, f),
+                Token::Transformed(x) => {
+                    for f in &x.inner {
+                        add_required(&mut fields, f);
                     }
                 }
-            } else {
-                None
-            };
-            let pos = Pos::at(fmt, name_start);
-            let (len, arg, field) = match resolver.resolve(&fmt[i..i + full], arg, pos) {
-                Ok(f) => (full, arg, f),
-                Err(first_err) => {
-                    // the longest shorter prefix that is a field (libsinsp matches `%evt.numx` as evt.num)
-                    let found = (1..full).rev().find_map(|n| {
-                        if !fmt.is_char_boundary(i + n) {
-                            return None;
-                        }
-                        resolver
-                            .resolve(&fmt[i..i + n], None, pos)
-                            .ok()
-                            .map(|f| (n, f))
-                    });
-                    match found {
-                        Some((n, f)) => (n, None, f),
-                        None => {
-                            return Err(FilterError::new(
-                                ErrorKind::Field,
-                                source_name,
-                                pos,
-                                first_err,
-                            ))
-                        }
-                    }
-                }
-            };
-            let name = &fmt[i..i + len];
-            let key = match arg {
-                Some(a) => format!("{name}[{a}]"),
-                None => name.to_string(),
-            };
-            i += len + arg.map_or(0, |a| a.len() + 2);
-            add_required(&mut fields, name, arg, &field);
-            tokens.push(Token::Field(FieldToken { key, field, width }));
+                Token::Text(_) => {}
+            }
+            tokens.push(tok);
+            i += used;
             text_start = i;
         }
         if text_start < b.len() {
@@ -337,39 +325,50 @@ impl OutputFormat {
     /// Appends the line to `out`. Returns false, leaving `out` as it was, when a field has no
     /// value and the format does not start with `*`.
     pub fn render(&self, values: &dyn FieldValues, out: &mut String) -> bool {
-        let mark = out.len();
+        LINE.with(|line| {
+            let mut line = line.borrow_mut();
+            line.clear();
+            if !self.render_bytes(values, &mut line) {
+                return false;
+            }
+            // libsinsp writes bytes; a reader of its output sees invalid UTF-8 as U+FFFD
+            out.push_str(&String::from_utf8_lossy(&line));
+            true
+        })
+    }
+
+    /// The line as libsinsp builds it, in bytes: values as C strings, `%NN` cutting or padding
+    /// bytes (`std::string::resize`).
+    fn render_bytes(&self, values: &dyn FieldValues, out: &mut Vec<u8>) -> bool {
         for t in &self.tokens {
-            match t {
-                Token::Text(s) => out.push_str(s),
+            let start = out.len();
+            let width = match t {
+                Token::Text(s) => {
+                    out.extend_from_slice(s.as_bytes());
+                    continue;
+                }
                 Token::Field(f) => {
                     let v = values.get(f.field.id);
-                    let start = out.len();
                     if v.is_present() {
-                        render_text(&v, &f.field, out);
+                        render_text_bytes(&v, &f.field, out);
                     } else if self.require_all {
-                        out.truncate(mark);
                         return false;
                     } else {
-                        out.push_str("<NA>");
+                        out.extend_from_slice(NA);
                     }
-                    if f.width > 0 {
-                        apply_width(out, start, f.width);
-                    }
+                    f.width
                 }
                 Token::Transformed(x) => {
-                    let start = out.len();
-                    match x.expr.eval(values) {
-                        Some(v) => render_xval(&v, out),
-                        None if self.require_all => {
-                            out.truncate(mark);
-                            return false;
-                        }
-                        None => out.push_str("<NA>"),
+                    match x.expr.eval_for_output(values) {
+                        Some(v) => render_xval(&v, x.expr.print(), out),
+                        None if self.require_all => return false,
+                        None => out.extend_from_slice(NA),
                     }
-                    if x.width > 0 {
-                        apply_width(out, start, x.width);
-                    }
+                    x.width
                 }
+            };
+            if width > 0 {
+                out.resize(start + width, b' ');
             }
         }
         true
@@ -425,6 +424,11 @@ impl OutputFormat {
         let Some(fields) = self.json_fields(values) else {
             return false;
         };
+        // libsinsp's JSON object is never filled without a plain field: jsoncpp writes `null`
+        if fields.is_empty() {
+            out.push_str("null");
+            return true;
+        }
         out.push('{');
         for (i, (k, v)) in fields.iter().enumerate() {
             if i > 0 {
@@ -432,7 +436,7 @@ impl OutputFormat {
             }
             write_json_string(k, out);
             out.push(':');
-            out.push_str(&v.to_string());
+            push_ascii_json(&v.to_string(), out);
         }
         out.push('}');
         true
@@ -444,81 +448,99 @@ impl OutputFormat {
     }
 }
 
-fn apply_width(out: &mut String, start: usize, width: usize) {
-    let len = out.len() - start;
-    if len > width {
-        let mut end = start + width;
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
-    } else {
-        out.extend(std::iter::repeat_n(' ', width - len));
-    }
+/// What a field without a value prints with `*`.
+const NA: &[u8] = b"<NA>";
+
+thread_local! {
+    /// The line being rendered, reused.
+    static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn write_json_string(s: &str, out: &mut String) {
-    out.push_str(&serde_json::Value::String(s.to_string()).to_string());
+    push_ascii_json(&serde_json::Value::String(s.to_string()).to_string(), out);
 }
 
-/// Appends the text of one value.
-pub fn render_value(v: ValueRef, print: PrintFormat, out: &mut String) {
+/// Appends JSON text with every non-ASCII character as `\uXXXX` (UTF-16, surrogate pairs above
+/// U+FFFF): libsinsp's JSON formatter (jsoncpp without `emitUTF8`) does so, in sysdig 0.29.3
+/// (`"12\u00e9\ud83d\ude80"`) and current libsinsp alike. Non-ASCII only occurs inside strings.
+fn push_ascii_json(json: &str, out: &mut String) {
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                let _ = std::fmt::Write::write_fmt(out, format_args!("\\u{u:04x}"));
+            }
+        }
+    }
+}
+
+/// Appends the text of one value (`rawval_to_string`; strings as C strings).
+pub fn render_value(v: ValueRef, print: PrintFormat, out: &mut Vec<u8>) {
     match v {
         ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x) => {
             let _ = match print {
-                PrintFormat::Dec => write!(out, "{x}"),
+                // a number never has NotApplicable here (transformers check it before)
+                PrintFormat::Dec | PrintFormat::NotApplicable => write!(out, "{x}"),
                 PrintFormat::PaddedDec9 => write!(out, "{x:09}"),
+                PrintFormat::SignedDec => write!(out, "{}", x as i64),
             };
         }
-        ValueRef::Str(s) => out.push_str(&String::from_utf8_lossy(s)),
-        ValueRef::Bool(b) => out.push_str(if b { "true" } else { "false" }),
-        ValueRef::IpAddr(a) => render_ip(a, out),
-        ValueRef::IpNet(_) => out.push_str("<IPNET>"),
+        ValueRef::Str(s) => out.extend_from_slice(cstr(s)),
+        ValueRef::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        ValueRef::IpAddr(a) => {
+            let _ = write!(out, "{a}");
+        }
+        ValueRef::IpNet(_) => out.extend_from_slice(b"<IPNET>"),
     }
 }
 
-fn render_ip(a: IpAddr, out: &mut String) {
-    let _ = write!(out, "{a}");
+/// libsinsp's list text (`sinsp_filter_check::tostring`): `(a,b)`, where a comma is written
+/// only once something follows the `(` (`("", "x")` prints `(x)`), the whole cut to 1023 bytes
+/// (it is copied into a 1024-byte buffer with `strlcpy`). `item(i, out)` writes item i.
+fn render_list(n: usize, out: &mut Vec<u8>, mut item: impl FnMut(usize, &mut Vec<u8>)) {
+    const MAX: usize = 1023;
+    let open = out.len();
+    out.push(b'(');
+    for i in 0..n {
+        if out.len() - open > 1 {
+            out.push(b',');
+        }
+        item(i, out);
+    }
+    out.push(b')');
+    out.truncate(open + MAX);
 }
 
 /// Appends the text of a field's value(s): one value, or `(a,b)` for a list field.
-pub fn render_text(v: &FieldValue, field: &ResolvedField, out: &mut String) {
+fn render_text_bytes(v: &FieldValue, field: &ResolvedField, out: &mut Vec<u8>) {
     match v {
-        FieldValue::Absent => out.push_str("<NA>"),
+        FieldValue::Absent => out.extend_from_slice(NA),
         FieldValue::One(x) if !field.is_list => render_value(*x, field.print, out),
-        _ => {
-            out.push('(');
-            for i in 0..v.len() {
-                if i > 0 {
-                    out.push(',');
-                }
-                if let Some(x) = v.get(i) {
-                    render_value(x, field.print, out);
-                }
+        _ => render_list(v.len(), out, |i, o| {
+            if let Some(x) = v.get(i) {
+                render_value(x, field.print, o)
             }
-            out.push(')');
-        }
+        }),
     }
 }
 
+/// The text of a field's value(s), as output shows it.
+pub fn render_text(v: &FieldValue, field: &ResolvedField, out: &mut String) {
+    let mut b = Vec::new();
+    render_text_bytes(v, field, &mut b);
+    out.push_str(&String::from_utf8_lossy(&b));
+}
+
 /// Appends the text of a transformed value (`rawval_to_string` of the transformed type:
-/// strings up to their first NUL, numbers in decimal, lists as `(a,b)`).
-fn render_xval(v: &XVal, out: &mut String) {
+/// strings up to their first NUL, numbers with the transformed field's print format, lists as
+/// libsinsp writes them).
+fn render_xval(v: &XVal, print: PrintFormat, out: &mut Vec<u8>) {
     match v {
-        XVal::Str(s) => out.push_str(&String::from_utf8_lossy(cstr(s))),
-        XVal::U64(n) => {
-            let _ = write!(out, "{n}");
-        }
-        XVal::Strs(l) => {
-            out.push('(');
-            for (i, s) in l.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&String::from_utf8_lossy(cstr(s)));
-            }
-            out.push(')');
-        }
+        XVal::Str(s) => out.extend_from_slice(cstr(s)),
+        XVal::U64(n) => render_value(ValueRef::U64(*n), print, out),
+        XVal::Strs(l) => render_list(l.len(), out, |i, o| o.extend_from_slice(cstr(&l[i]))),
     }
 }
 
@@ -526,8 +548,9 @@ fn json_scalar(v: ValueRef, print: PrintFormat) -> serde_json::Value {
     use serde_json::Value as J;
     match v {
         ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x) => match print {
-            PrintFormat::Dec => J::from(x),
+            PrintFormat::Dec | PrintFormat::NotApplicable => J::from(x),
             PrintFormat::PaddedDec9 => J::String(format!("{x:09}")),
+            PrintFormat::SignedDec => J::from(x as i64),
         },
         ValueRef::Str(s) => J::String(String::from_utf8_lossy(s).into_owned()),
         ValueRef::Bool(b) => J::Bool(b),

@@ -12,38 +12,35 @@
 //!   libsinsp, and this parser, read it as `a or (b and c)`.)
 //! * `not` must be followed by a blank or by `(`; repeated `not`s toggle (`not not x` is `x`;
 //!   sysdig 0.29.3 prints the events of `not x` for it, a bug of its old compiler).
-//! * `and`/`or` must be followed by a blank or `(`.
+//! * `and`/`or` must be followed by a blank or `(`; directly followed by `(`, they take just the
+//!   bracketed expression (`a or(b) and c` is an error, as in libsinsp).
 //! * Blanks are space, tab, `\b`, `\r`, `\n`.
 //! * Operators are matched as prefixes in libsinsp's order (`<=` before `<`, `intersects` before
 //!   `in`). The word operators `glob iglob contains icontains bcontains startswith bstartswith
 //!   endswith regex` must be followed by a space (libsinsp spells them with a trailing space);
 //!   here a clear error says so instead of "expected a valid check operator".
 //! * After `< <= > >=` the value must be a number token (`[+-]?[0-9]+\.?[0-9]*([eE][+-][0-9]+)?`)
-//!   or a hex token (`0[xX][0-9a-zA-Z]+`); whether it is a valid number for the field is decided
+//!   or a hex token (`0[xX][0-9a-fA-F]+`); whether it is a valid number for the field is decided
 //!   when compiling.
 //! * After a string operator: a quoted string, or a bare string `[^ \b\t\n\r(),="']+`.
 //! * After `in intersects pmatch`: `( v, v, ... )` (possibly empty) or a list name.
 //! * Field names `[a-zA-Z][a-zA-Z0-9_]*(\.[a-zA-Z][a-zA-Z0-9_]*)+`, identifiers
 //!   `[a-zA-Z][a-zA-Z0-9_]*`; field arguments `[...]` are a quoted string or `[^ \b\t\n\r[\]"']+`.
-//! * Quoted strings use `"` or `'`; escapes `\b \f \n \r \t \\ \/`, `\"` only inside `"..."`,
-//!   `\'` only inside `'...'`, and `\ ` (backslash space), which libsinsp turns into a single
-//!   backslash for compatibility with old rules. Any other escape is an error.
+//! * Quoted strings use `"` or `'` and end at the first quote not preceded by a backslash (so
+//!   `"a\\"` does not end at its second quote); escapes `\b \f \n \r \t \\ \/ \xHH`, `\"` only
+//!   inside `"..."`, `\'` only inside `'...'`, and `\ ` (backslash space), which libsinsp turns
+//!   into a single backslash for compatibility with old rules. Any other escape is an error.
 //! * `val(field)` and the transformers `tolower toupper b64 basename len join concat getopt`
-//!   are parsed (their semantics are in `compile.rs`). `val()` takes one field; the others
-//!   take a field or a nested transformer (not `val()`); `join`/`concat`/`getopt` take
-//!   several, comma-separated, and also quoted strings, numbers and transformer lists
-//!   `(a.b, "x", tolower(c.d))` (libsinsp's `FieldTransformerArg`/`TransformerList`).
-//!   `getopt(...)` may be followed by `[opt]`; other transformers take no `[arg]`.
+//!   are parsed (their semantics are in `compile.rs`). `val()` takes one field; the others take
+//!   libsinsp's `FieldTransformerArg`s, comma-separated: fields, nested transformers (not
+//!   `val()`), quoted strings, numbers and transformer lists `(a.b, "x", tolower(c.d))`, then an
+//!   optional `[arg]` (only `getopt` takes one; compiling says so).
 //! * The list modifiers `oneof`/`anyof`/`allof` may follow a string operator, then a list
 //!   (`proc.name startswith anyof (a, b)`); the word is a modifier only when a list (`(` or a
 //!   list name) follows it, so `x = anyof` still compares with the string "anyof".
 //!
-//! Deliberate differences from libsinsp, all of them accepting more:
+//! Deliberate difference from libsinsp:
 //!
-//! * A quoted string ends at the first unescaped quote (libsinsp ends it at the first quote not
-//!   preceded by a backslash, so `"a\\"` does not terminate there).
-//! * `a or(b) and c` parses as `a or ((b) and c)`; libsinsp's `or(`/`and(` shortcut only takes
-//!   the parenthesized expression and then fails on `and`.
 //! * The depth limit counts nesting levels (parentheses, `not`, transformers), not recursive
 //!   calls of the parser as libsinsp does (about four calls per parenthesis there); the default
 //!   limit is 100 levels. Falco raises libsinsp's limit to 1000 for rules files.
@@ -104,33 +101,48 @@ pub fn parse_with(text: &str, opts: &ParseOptions) -> Result<Expr, FilterError> 
     Ok(e)
 }
 
-/// The transformer that starts at byte `offset` of `text` (an output format token such as
-/// `%tolower(proc.name)`), and the offset just past it; `None` when no transformer name
-/// followed by `(` starts there. Errors name positions in the whole `text`.
-pub(crate) fn parse_transformer_at(
+/// libsinsp's `parse_field_or_transformer`, which output formats use on the text after a `%`:
+/// a field with its optional `[arg]`, or a transformer (not `val()`), at the start of `text`,
+/// and the bytes it took; what follows is left alone. libsinsp tries ever shorter prefixes of
+/// the rest of the format until one parses and compiles (see `format.rs`), so `text` is such a
+/// prefix. Errors carry positions in `text`.
+pub(crate) fn parse_field_or_transformer(
     text: &str,
-    offset: usize,
     source_name: &str,
-) -> Option<Result<(Operand, usize), FilterError>> {
+) -> Result<(Operand, usize), FilterError> {
     let opts = ParseOptions {
         source_name: source_name.to_string(),
         ..Default::default()
     };
     let mut p = Parser {
         src: text,
-        pos: Pos::at(text, offset),
-        prev_cr: offset > 0 && text.as_bytes().get(offset - 1) == Some(&b'\r'),
+        pos: Pos::START,
+        prev_cr: false,
         depth: 0,
         opts: &opts,
     };
-    let name = p.transformer_start()?;
-    if name == "val" {
-        return Some(Err(p.err(
-            ErrorKind::Syntax,
-            "val() only compares fields in conditions; output formats take fields and transformers",
-        )));
-    }
-    Some(p.parse_transformer(name).map(|o| (o, p.pos.offset)))
+    let n = p.field_name_len();
+    let op = if n > 0 {
+        Operand::Field(p.parse_field(n)?)
+    } else {
+        match p.transformer_start() {
+            Some("val") => {
+                return Err(p.err(
+                    ErrorKind::Syntax,
+                    "val() only compares fields in conditions; output formats take fields and transformers",
+                ))
+            }
+            Some(name) => p.parse_transformer(name)?,
+            None => {
+                let tok: String = text.chars().take(20).collect();
+                return Err(p.err(
+                    ErrorKind::Syntax,
+                    format!("invalid formatting token {tok}"),
+                ));
+            }
+        }
+    };
+    Ok((op, p.pos.offset))
 }
 
 pub(crate) fn is_blank(b: u8) -> bool {
@@ -362,6 +374,14 @@ impl<'a> Parser<'a> {
             if !self.eat_keyword(keyword)? {
                 break;
             }
+            // `or(...)`/`and(...)` without a blank: libsinsp takes just the bracketed
+            // expression (`a or(b) and c` is then an error, not `a or ((b) and c)`)
+            if self.peek() == Some(b'(') {
+                let open = self.pos;
+                self.bump(1);
+                children.push(self.parse_paren_remainder(open)?);
+                continue;
+            }
             self.skip_blank();
             children.push(operand(self)?);
         }
@@ -540,7 +560,8 @@ impl<'a> Parser<'a> {
         self.bump(name.len() + 1);
         self.skip_blank();
         let mut args = Vec::new();
-        let multi = matches!(name, "join" | "concat" | "getopt");
+        // libsinsp parses the same arguments for every transformer; compiling decides
+        let multi = name != "val";
         loop {
             args.push(self.parse_transformer_arg(name, multi)?);
             self.skip_blank();
@@ -559,9 +580,10 @@ impl<'a> Parser<'a> {
                 ),
             ));
         }
-        // `getopt(...)[t]` selects one option; libsinsp refuses an argument on the others
+        // `getopt(...)[t]` selects one option; the grammar allows one after any transformer,
+        // compiling refuses it on the others
         let mut arg = None;
-        if name == "getopt" && self.peek() == Some(b'[') {
+        if self.peek() == Some(b'[') {
             arg = Some(self.parse_bracket_arg(name)?);
         }
         self.leave();
@@ -867,15 +889,8 @@ impl<'a> Parser<'a> {
         let pos = self.pos;
         let b = self.bytes();
         // hex first, as libsinsp does
-        if b.len() >= 3
-            && b[0] == b'0'
-            && matches!(b[1], b'x' | b'X')
-            && b[2].is_ascii_alphanumeric()
-        {
-            let n = 2 + b[2..]
-                .iter()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .count();
+        if b.len() >= 3 && b[0] == b'0' && matches!(b[1], b'x' | b'X') && b[2].is_ascii_hexdigit() {
+            let n = 2 + b[2..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
             let text = self.rest()[..n].to_string();
             self.bump(n);
             return Some(Value {
@@ -947,19 +962,9 @@ impl<'a> Parser<'a> {
         let delim = self.peek().unwrap() as char;
         let body_start = self.pos.offset + 1;
         let b = self.src.as_bytes();
-        let mut i = body_start;
-        let mut closed = None;
-        while i < b.len() {
-            if b[i] == b'\\' {
-                i += 2;
-                continue;
-            }
-            if b[i] == delim as u8 {
-                closed = Some(i);
-                break;
-            }
-            i += 1;
-        }
+        // libsinsp (`parser::lex_quoted_str`) ends the string at the first quote whose previous
+        // byte is not a backslash, escaped or not: `"C:\\"` does not end at its last quote
+        let closed = (body_start..b.len()).find(|&i| b[i] == delim as u8 && b[i - 1] != b'\\');
         let Some(end) = closed else {
             return Err(self.err_at(
                 pos,
@@ -989,35 +994,69 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// libsinsp's `unescape_str` rules on the body of a `delim`-quoted string. The error carries
-/// the byte offset of the offending backslash in `body`.
+/// libsinsp's `unescape_str` rules on the body of a `delim`-quoted string: `\b \f \n \r \t \\
+/// \/`, `\"` only inside `"..."`, `\'` only inside `'...'`, `\ ` (a single backslash, kept for
+/// old rules) and `\xHH`. The error carries the byte offset of the offending backslash in `body`.
+/// A `\x` escape that leaves the text invalid UTF-8 is refused (values are text here).
 pub(crate) fn unescape(body: &str, delim: char) -> Result<String, (usize, String)> {
-    let mut out = String::with_capacity(body.len());
-    let mut it = body.char_indices();
-    while let Some((i, c)) = it.next() {
-        if c != '\\' {
-            out.push(c);
+    let b = body.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
             continue;
         }
-        let Some((_, e)) = it.next() else {
+        let Some(&e) = b.get(i + 1) else {
             return Err((i, "a quoted string cannot end with a backslash".into()));
         };
         match e {
-            'b' => out.push('\x08'),
-            'f' => out.push('\x0c'),
-            'n' => out.push('\n'),
-            'r' => out.push('\r'),
-            't' => out.push('\t'),
+            b'b' => out.push(b'\x08'),
+            b'f' => out.push(b'\x0c'),
+            b'n' => out.push(b'\n'),
+            b'r' => out.push(b'\r'),
+            b't' => out.push(b'\t'),
             // libsinsp keeps `\ ` working for old rules: it becomes a single backslash
-            ' ' | '\\' => out.push('\\'),
-            '/' => out.push('/'),
-            '"' | '\'' if e == delim => out.push(e),
-            '"' => return Err((i, "invalid \\\" escape in a '-quoted string".into())),
-            '\'' => return Err((i, "invalid \\' escape in a \"-quoted string".into())),
-            other => return Err((i, format!("unsupported escape sequence '\\{other}'"))),
+            b' ' | b'\\' => out.push(b'\\'),
+            b'/' => out.push(b'/'),
+            b'"' | b'\'' if e as char == delim => out.push(e),
+            b'"' => return Err((i, "invalid \\\" escape in a '-quoted string".into())),
+            b'\'' => return Err((i, "invalid \\' escape in a \"-quoted string".into())),
+            b'x' => {
+                let hex = b
+                    .get(i + 2..i + 4)
+                    .ok_or((i, "truncated hex char escape sequence".to_string()))?;
+                let v = std::str::from_utf8(hex)
+                    .ok()
+                    .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| {
+                        (
+                            i,
+                            format!(
+                                "invalid hex char escape sequence: {}",
+                                String::from_utf8_lossy(hex)
+                            ),
+                        )
+                    })?;
+                out.push(v);
+                i += 4;
+                continue;
+            }
+            _ => {
+                let c = body[i + 1..].chars().next().unwrap_or('?');
+                return Err((i, format!("unsupported escape sequence '\\{c}'")));
+            }
         }
+        i += 2;
     }
-    Ok(out)
+    String::from_utf8(out).map_err(|_| {
+        (
+            0,
+            "a \\x escape makes the string invalid UTF-8, which is not supported".to_string(),
+        )
+    })
 }
 
 /// Parses the body of a list item the way Falco's textual list substitution would: an item
@@ -1043,7 +1082,9 @@ mod tests {
         assert_eq!(unescape(r"a\ b", '"').unwrap(), "a\\b");
         assert_eq!(unescape(r#"\""#, '"').unwrap(), "\"");
         assert!(unescape(r#"\""#, '\'').is_err());
-        assert!(unescape(r"\x41", '"').is_err());
+        assert_eq!(unescape(r"\x41\x2f", '"').unwrap(), "A/");
+        assert!(unescape(r"\x4", '"').is_err() && unescape(r"\x4g", '"').is_err());
+        assert!(unescape(r"\q", '"').is_err());
     }
 
     #[test]

@@ -22,6 +22,12 @@ pub(crate) enum XExpr {
     /// A numeric field in a transformer list: its first value as text, as libsinsp's
     /// `rawnum_check` renders it (`rawval_to_string` with the field's print format).
     NumText(u32, PrintFormat),
+    /// A 16-bit field (`evt.cpu`) in a transformer list: libsinsp passes its two raw bytes
+    /// (little-endian), read as a C string (`0` is the empty string).
+    Int16Bytes(u32),
+    /// A boolean field (one or a list) in a transformer list: libsinsp passes each 32-bit value's
+    /// raw bytes, read as a C string: true is `"\x01"`, false is empty.
+    BoolBytes(u32),
     /// The number of values of a list field (`len()` of a list field, any element type).
     Count(u32),
     /// A constant string (`join`/`concat` arguments, transformer list items).
@@ -129,13 +135,25 @@ pub(crate) fn basename(s: &[u8]) -> &[u8] {
 }
 
 /// Applies a string-to-string transformer to one value or to every value of a list; a `None`
-/// from `f` (invalid base64) makes the whole result "no value", as in libsinsp.
+/// from `f` (invalid base64) makes the whole result "no value", as in libsinsp. Each result
+/// keeps the NUL libsinsp's `string_transformer` ends it with: C-string readers do not see it,
+/// but `in`/`intersects` compare raw values, so a transformed list item or right-hand value
+/// never equals a constant (`tolower(l) intersects (a)` is false; libsinsp, checked with
+/// sinsp-example).
 fn map_strings<'a>(v: XVal<'a>, f: impl Fn(&[u8]) -> Option<Vec<u8>>) -> Option<XVal<'a>> {
+    let terminated = |s: &[u8]| {
+        f(trim_nuls(s)).map(|mut out| {
+            if out.last() != Some(&0) {
+                out.push(0);
+            }
+            Cow::Owned(out)
+        })
+    };
     Some(match v {
-        XVal::Str(s) => XVal::Str(Cow::Owned(f(trim_nuls(&s))?)),
+        XVal::Str(s) => XVal::Str(terminated(&s)?),
         XVal::Strs(l) => XVal::Strs(
             l.iter()
-                .map(|s| f(trim_nuls(s)).map(Cow::Owned))
+                .map(|s| terminated(s))
                 .collect::<Option<Vec<_>>>()?,
         ),
         XVal::U64(_) => return None, // refused when compiling
@@ -167,12 +185,34 @@ impl XExpr {
             XExpr::NumText(id, print) => {
                 let text = match vals.get(*id).first()? {
                     ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x) => match print {
-                        PrintFormat::Dec => x.to_string(),
+                        PrintFormat::Dec | PrintFormat::NotApplicable => x.to_string(),
                         PrintFormat::PaddedDec9 => format!("{x:09}"),
+                        PrintFormat::SignedDec => (x as i64).to_string(),
                     },
                     _ => return None,
                 };
                 Some(XVal::Str(Cow::Owned(text.into_bytes())))
+            }
+            XExpr::Int16Bytes(id) => {
+                let ValueRef::U64(x) = vals.get(*id).first()? else {
+                    return None;
+                };
+                let raw = [x as u8, (x >> 8) as u8];
+                Some(XVal::Str(Cow::Owned(cstr(&raw).to_vec())))
+            }
+            XExpr::BoolBytes(id) => {
+                let text = |v: ValueRef| match v {
+                    ValueRef::Bool(true) => Some(Cow::Borrowed(&b"\x01"[..])),
+                    ValueRef::Bool(false) => Some(Cow::Borrowed(&b""[..])),
+                    _ => None,
+                };
+                match vals.get(*id) {
+                    FieldValue::Absent => None,
+                    FieldValue::One(v) => Some(XVal::Str(text(v)?)),
+                    FieldValue::List(l) => {
+                        Some(XVal::Strs(l.iter().map(text).collect::<Option<Vec<_>>>()?))
+                    }
+                }
             }
             XExpr::Count(id) => {
                 let v = vals.get(*id);
@@ -232,13 +272,24 @@ impl XExpr {
 }
 
 impl XVal<'_> {
-    /// Hands the value to `f` as the evaluator reads fields (strings as C strings).
+    /// Hands the value to `f` as a left-hand side reads it: one string as a C string (libsinsp
+    /// drops a single value's NULs before comparing), list items raw (a transformed item keeps
+    /// its NUL: see `map_strings`).
     pub(crate) fn with_field_value<R>(&self, f: impl FnOnce(FieldValue<'_>) -> R) -> R {
         match self {
             XVal::Str(s) => f(FieldValue::One(ValueRef::Str(cstr(s)))),
+            _ => self.with_raw_value(f),
+        }
+    }
+
+    /// Hands the raw value(s) to `f`, NULs included: a right-hand side's values as `in` and
+    /// `intersects` compare them.
+    pub(crate) fn with_raw_value<R>(&self, f: impl FnOnce(FieldValue<'_>) -> R) -> R {
+        match self {
+            XVal::Str(s) => f(FieldValue::One(ValueRef::Str(s))),
             XVal::U64(n) => f(FieldValue::One(ValueRef::U64(*n))),
             XVal::Strs(l) => {
-                let refs: Vec<ValueRef> = l.iter().map(|s| ValueRef::Str(cstr(s))).collect();
+                let refs: Vec<ValueRef> = l.iter().map(|s| ValueRef::Str(s)).collect();
                 f(FieldValue::List(ValueList::Refs(&refs)))
             }
         }

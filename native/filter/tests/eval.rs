@@ -436,8 +436,14 @@ fn modifiers() {
             true,
         ),
         ("t.ip = anyof (10.0.0.1, ::1)", vec![(IP, ip("::1"))], true),
+        // libsinsp: `= anyof` is a raw set lookup, where an ipnet value never equals a network
         (
-            "t.net = anyof (10.0.0.0/8, ::/0)",
+            "t.net = anyof (10.0.0.0/8, ::/1)",
+            vec![(NET, net("10.1.0.0"))],
+            false,
+        ),
+        (
+            "t.net = oneof (10.0.0.0/8, ::/1)",
             vec![(NET, net("10.1.0.0"))],
             true,
         ),

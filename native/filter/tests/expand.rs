@@ -246,3 +246,29 @@ fn errors_inside_macros() {
     assert!(d.has_macro("m") && !d.has_list("m"));
     assert_eq!(matching_with(&d, "m or dummy.value = 8"), vec![1, 2]);
 }
+
+/// A small rules file whose macros (or lists) double at every level would expand to 2^39 checks:
+/// expansion stops at a fixed budget with an error naming the chain, in well under a second.
+#[test]
+fn exponential_expansion_is_bounded() {
+    let mut d = Definitions::new();
+    d.add_macro("m0", "dummy.value = 1").unwrap();
+    for i in 1..40 {
+        d.add_macro(&format!("m{i}"), &format!("m{p} or m{p}", p = i - 1)).unwrap();
+    }
+    let started = std::time::Instant::now();
+    let e = expand_err(&d, "m39");
+    assert!(started.elapsed().as_secs() < 5, "took {:?}", started.elapsed());
+    assert!(e.message.contains("grows past"), "{}", e.message);
+    assert!(e.message.contains("macro 'm39' -> macro 'm38'"), "{}", e.message);
+
+    let mut d = Definitions::new();
+    d.add_list("l0", ["1", "2"]);
+    for i in 1..40 {
+        let p = format!("l{}", i - 1);
+        d.add_list(&format!("l{i}"), [p.as_str(), p.as_str()]);
+    }
+    let e = expand_err(&d, "dummy.value in (l39)");
+    assert!(e.message.contains("list items"), "{}", e.message);
+    assert!(e.message.contains("list 'l39'"), "{}", e.message);
+}

@@ -19,7 +19,11 @@ fn fixture(file: &str) -> Option<PathBuf> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures/plugins/build")
         .join(file);
-    assert!(p.exists(), "{} missing: run make -C fixtures/plugins", p.display());
+    assert!(
+        p.exists(),
+        "{} missing: run make -C fixtures/plugins",
+        p.display()
+    );
     Some(p)
 }
 

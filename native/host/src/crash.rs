@@ -99,6 +99,7 @@ pub enum Operation {
     GetMetrics,
     Async,
     Info,
+    CaptureListen,
 }
 
 impl Operation {
@@ -119,11 +120,12 @@ impl Operation {
             Operation::GetMetrics => "get_metrics",
             Operation::Async => "async",
             Operation::Info => "info",
+            Operation::CaptureListen => "capture_listen",
         }
     }
 
     fn from_code(code: u32) -> Option<Operation> {
-        const ALL: [Operation; 15] = [
+        const ALL: [Operation; 16] = [
             Operation::Load,
             Operation::Init,
             Operation::Destroy,
@@ -139,6 +141,7 @@ impl Operation {
             Operation::GetMetrics,
             Operation::Async,
             Operation::Info,
+            Operation::CaptureListen,
         ];
         ALL.into_iter().find(|o| *o as u32 == code)
     }

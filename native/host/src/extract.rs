@@ -48,6 +48,7 @@ use crate::fields::FieldType;
 use crate::generation::{Generation, Rc};
 use crate::info::PluginInfo;
 use crate::owner;
+use crate::tables::dispatch;
 use crate::plugin::Plugin;
 use crate::results::{ExtractError, ExtractErrorKind, ExtractResults, Scalar};
 use crate::state::PluginState;
@@ -523,9 +524,9 @@ impl PluginState {
             get_owner_last_error: Some(owner::get_owner_last_error),
             num_fields: n_fields as u32,
             fields: fields.as_mut_ptr(),
-            table_reader: owner::READER_VTABLE,
+            table_reader: dispatch::READER,
             table_reader_ext: if minor >= 1 {
-                &owner::READER_VTABLE_EXT
+                &dispatch::READER_EXT
             } else {
                 std::ptr::null()
             },
@@ -748,7 +749,14 @@ impl FieldCalls for V3Calls<'_> {
             std::ptr::null_mut()
         };
         // SAFETY: the 3.x signature; every pointer stays valid for the call.
-        unsafe { (self.f)(self.state, &self.ev, &self.input) }
+        let code = unsafe { (self.f)(self.state, &self.ev, &self.input) };
+        // libsinsp's garbage collection after each call: subtable accessors and entries the
+        // plugin obtained are gone (values read from them stay in the tables)
+        // SAFETY: the owner the input carries is the state's boxed owner (or NULL).
+        if let Some(o) = unsafe { (self.input.owner as *const crate::owner::Owner).as_ref() } {
+            o.tables.end_callback();
+        }
+        code
     }
 
     fn store(&self, results: &mut ExtractResults, cell: usize, pf: &PreparedField, j: usize, index: usize) {

@@ -44,7 +44,9 @@ pub mod extract;
 pub mod fields;
 pub mod generation;
 pub mod info;
+pub mod inspector;
 pub mod library;
+pub mod listen;
 pub mod owner;
 pub mod parse;
 pub mod plugin;
@@ -52,6 +54,8 @@ pub mod plugin_text;
 pub mod results;
 pub mod source;
 pub mod state;
+pub mod tables;
+pub mod threads;
 pub mod value;
 pub mod version;
 

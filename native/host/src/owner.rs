@@ -1,21 +1,18 @@
 //! The "owner" a 3.x plugin talks back to: `get_owner_last_error`, the 3.3 logger, the async
-//! event handler and the state-table vtables. One `Owner` per plugin state, boxed so that its
-//! address (the `ss_plugin_owner_t*` the plugin keeps) never moves.
-//!
-//! State tables are not implemented: the vtables are stubs that report "no table" (list: 0
-//! tables, get: NULL, add/write: FAILURE), so a plugin that needs a table fails with an
-//! explanation through `get_owner_last_error` instead of dereferencing NULL.
+//! event handler and its side of the state tables ([`TableOwner`]). One `Owner` per plugin
+//! state, boxed so that its address (the `ss_plugin_owner_t*` the plugin keeps) never moves.
 
 use std::ffi::{c_char, c_void, CStr};
 use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::abi::v3::{
-    EventHeader, InitTablesInput, TableFieldsVtable, TableReaderVtable, TableReaderVtableExt, TableWriterVtable,
-};
+use crate::abi::fns::StateStrFn;
+use crate::abi::v3::EventHeader;
 use crate::abi::{event_code, rc, PLUGIN_MAX_ERRLEN};
 use crate::events::{now_ns, EventBatch};
+use crate::tables::{TableOwner, TableRegistry};
+use std::sync::Arc;
 
 /// A message from the 3.3 logger.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -43,14 +40,23 @@ pub struct Owner {
     pub async_queue: Mutex<AsyncQueue>,
     /// Names from `get_async_events`; events with other names are refused.
     pub async_names: Vec<Vec<u8>>,
+    /// The plugin's side of the state tables.
+    pub tables: TableOwner,
 }
 
 impl Owner {
-    pub fn new(async_names: &[String]) -> Box<Owner> {
+    pub fn new(
+        async_names: &[String],
+        registry: Arc<TableRegistry>,
+        plugin_name: &str,
+        api_minor: u32,
+        get_last_error: Option<StateStrFn>,
+    ) -> Box<Owner> {
         Box::new(Owner {
             logs: Mutex::new((Vec::new(), 0)),
             async_queue: Mutex::new(AsyncQueue::default()),
             async_names: async_names.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            tables: TableOwner::new(registry, plugin_name, api_minor, get_last_error),
         })
     }
 
@@ -65,12 +71,16 @@ impl Owner {
     }
 }
 
-static TABLES_ERROR: &CStr = c"scaptool's plugin host does not provide state tables";
-
+/// `get_owner_last_error`: the owner's last state-table error, NULL when none.
+///
 /// # Safety
-/// Called by plugins (C ABI); the owner is not read.
-pub unsafe extern "C" fn get_owner_last_error(_owner: *mut c_void) -> *const c_char {
-    TABLES_ERROR.as_ptr()
+/// Called by plugins (C ABI) with the owner pointer the host gave them.
+pub unsafe extern "C" fn get_owner_last_error(owner: *mut c_void) -> *const c_char {
+    // SAFETY: the plugin passes back the owner pointer we gave it.
+    match unsafe { (owner as *const Owner).as_ref() } {
+        Some(o) => o.tables.last_error_ptr(),
+        None => std::ptr::null(),
+    }
 }
 
 /// # Safety
@@ -177,98 +187,3 @@ pub unsafe extern "C" fn async_handler(owner: *mut c_void, evt: *const EventHead
     rc::SUCCESS
 }
 
-// ---- state-table stubs -----------------------------------------------------------------
-
-unsafe extern "C" fn list_tables(_o: *mut c_void, n: *mut u32) -> *mut c_void {
-    if !n.is_null() {
-        unsafe { *n = 0 };
-    }
-    std::ptr::null_mut()
-}
-unsafe extern "C" fn get_table(_o: *mut c_void, _name: *const c_char, _key_type: u32) -> *mut c_void {
-    std::ptr::null_mut()
-}
-unsafe extern "C" fn add_table(_o: *mut c_void, _input: *const c_void) -> i32 {
-    rc::FAILURE
-}
-unsafe extern "C" fn list_table_fields(_t: *mut c_void, n: *mut u32) -> *const c_void {
-    if !n.is_null() {
-        unsafe { *n = 0 };
-    }
-    std::ptr::null()
-}
-unsafe extern "C" fn get_table_field(_t: *mut c_void, _name: *const c_char, _ty: u32) -> *mut c_void {
-    std::ptr::null_mut()
-}
-unsafe extern "C" fn get_table_name(_t: *mut c_void) -> *const c_char {
-    c"".as_ptr()
-}
-unsafe extern "C" fn get_table_size(_t: *mut c_void) -> u64 {
-    u64::MAX
-}
-unsafe extern "C" fn get_table_entry(_t: *mut c_void, _key: *const u64) -> *mut c_void {
-    std::ptr::null_mut()
-}
-unsafe extern "C" fn read_entry_field(_t: *mut c_void, _e: *mut c_void, _f: *const c_void, _out: *mut u64) -> i32 {
-    rc::FAILURE
-}
-unsafe extern "C" fn release_table_entry(_t: *mut c_void, _e: *mut c_void) {}
-unsafe extern "C" fn iterate_entries(_t: *mut c_void, _it: *const c_void, _s: *mut c_void) -> u32 {
-    0
-}
-unsafe extern "C" fn clear_table(_t: *mut c_void) -> i32 {
-    rc::FAILURE
-}
-unsafe extern "C" fn erase_table_entry(_t: *mut c_void, _key: *const u64) -> i32 {
-    rc::FAILURE
-}
-unsafe extern "C" fn create_table_entry(_t: *mut c_void) -> *mut c_void {
-    std::ptr::null_mut()
-}
-unsafe extern "C" fn destroy_table_entry(_t: *mut c_void, _e: *mut c_void) {}
-unsafe extern "C" fn add_table_entry(_t: *mut c_void, _key: *const u64, _e: *mut c_void) -> *mut c_void {
-    std::ptr::null_mut()
-}
-unsafe extern "C" fn write_entry_field(_t: *mut c_void, _e: *mut c_void, _f: *const c_void, _v: *const u64) -> i32 {
-    rc::FAILURE
-}
-
-pub static FIELDS_VTABLE: TableFieldsVtable = TableFieldsVtable {
-    list_table_fields,
-    get_table_field,
-    add_table_field: get_table_field,
-};
-pub static READER_VTABLE: TableReaderVtable = TableReaderVtable {
-    get_table_name,
-    get_table_size,
-    get_table_entry,
-    read_entry_field,
-};
-pub static READER_VTABLE_EXT: TableReaderVtableExt = TableReaderVtableExt {
-    base: READER_VTABLE,
-    release_table_entry,
-    iterate_entries,
-};
-pub static WRITER_VTABLE: TableWriterVtable = TableWriterVtable {
-    clear_table,
-    erase_table_entry,
-    create_table_entry,
-    destroy_table_entry,
-    add_table_entry,
-    write_entry_field,
-};
-
-/// The tables input of `init` (3.x plugins that extract or parse).
-pub struct TablesInput(pub InitTablesInput);
-// Only pointers to immutable statics.
-unsafe impl Sync for TablesInput {}
-
-pub static TABLES_INPUT: TablesInput = TablesInput(InitTablesInput {
-    list_tables,
-    get_table,
-    add_table,
-    fields: FIELDS_VTABLE,
-    fields_ext: &FIELDS_VTABLE,
-    reader_ext: &READER_VTABLE_EXT,
-    writer_ext: &WRITER_VTABLE,
-});

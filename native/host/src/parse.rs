@@ -1,5 +1,5 @@
 //! 3.x event parsing (`parse_event`): the plugin sees each event of the types and sources it
-//! asked for, after the framework's own parsing. State tables are stubs (see [`crate::owner`]).
+//! asked for, after the framework's own parsing, with the state tables' reader and writer.
 
 use std::ffi::CString;
 
@@ -11,6 +11,7 @@ use crate::events::{EventRef, EventView};
 use crate::generation::Rc;
 use crate::owner;
 use crate::state::PluginState;
+use crate::tables::dispatch;
 
 impl PluginState {
     /// Sends one event to `parse_event`; `Ok(false)` when the plugin did not ask for its type.
@@ -35,15 +36,15 @@ impl PluginState {
         let input = EventParseInput {
             owner: self.owner.as_ref().map_or(std::ptr::null_mut(), |o| o.as_ptr()),
             get_owner_last_error: Some(owner::get_owner_last_error),
-            table_reader: owner::READER_VTABLE,
-            table_writer: owner::WRITER_VTABLE,
+            table_reader: dispatch::READER,
+            table_writer: dispatch::WRITER,
             table_reader_ext: if minor >= 1 {
-                &owner::READER_VTABLE_EXT
+                &dispatch::READER_EXT
             } else {
                 std::ptr::null()
             },
             table_writer_ext: if minor >= 1 {
-                &owner::WRITER_VTABLE
+                &dispatch::WRITER
             } else {
                 std::ptr::null()
             },
@@ -61,6 +62,9 @@ impl PluginState {
             // SAFETY: the 3.x parse_event signature; inputs outlive the call.
             unsafe { f(self.raw, &ev, &input) }
         };
+        if let Some(o) = self.owner.as_ref() {
+            o.tables.end_callback();
+        }
         if self.generation().rc(code) != Rc::Success {
             return Err(HostError::with_plugin_text(
                 ErrorKind::CallFailed,

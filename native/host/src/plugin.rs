@@ -6,7 +6,7 @@ use std::ffi::{c_char, CString};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::abi::fns::{FreeMemFn, InitLegacyFn, InitSchemaFn, InitV3Fn, StrGetterFn, U32GetterFn};
+use crate::abi::fns::{FreeMemFn, InitLegacyFn, InitSchemaFn, InitV3Fn, StateStrFn, StrGetterFn, U32GetterFn};
 use crate::abi::{rc, schema_type, v3};
 use crate::capabilities::{self, Capabilities};
 use crate::config;
@@ -18,6 +18,7 @@ use crate::info::{self, InitSchema, PluginInfo};
 use crate::library::{self, Exports, Sym};
 use crate::owner::{self, Owner};
 use crate::plugin_text::{lossy, utf8_or_warn, Releaser};
+use crate::tables::{dispatch, TableRegistry};
 use crate::state::PluginState;
 use crate::version::PluginVersion;
 
@@ -187,6 +188,12 @@ impl Plugin {
                 let raw = get_text(exports.get_parse_event_sources, &releaser).unwrap_or_default();
                 parse_event_sources = info::parse_sources(&raw, "plugin_get_parse_event_sources", generation)?;
             }
+            // as for extraction, a source plugin parses events of its own source
+            if let Some(own) = event_source.as_ref().filter(|s| caps.parsing && caps.sourcing && !s.is_empty()) {
+                if !parse_event_sources.contains(own) {
+                    parse_event_sources.push(own.clone());
+                }
+            }
             if caps.async_events {
                 let raw = get_text(exports.get_async_events, &releaser).unwrap_or_default();
                 async_events = info::parse_async_event_names(&raw)?;
@@ -263,6 +270,13 @@ impl Plugin {
     /// `get_last_error` text (the state is kept for that call, then destroyed as libsinsp does;
     /// seed and 0.1 frameworks never destroyed a failed state, so neither do we).
     pub fn init(&self, config: &str) -> Result<PluginState, HostError> {
+        let (registry, _) = crate::threads::new_registry();
+        self.init_in(config, &registry)
+    }
+
+    /// [`Plugin::init`] inside an inspector: the plugin sees (and may add to) `registry`, the
+    /// state tables it shares with the other plugins of the run.
+    pub fn init_in(&self, config: &str, registry: &Arc<TableRegistry>) -> Result<PluginState, HostError> {
         let loaded = &self.inner;
         let info = &loaded.info;
         let effective = self.validate_config(config)?;
@@ -281,14 +295,15 @@ impl Plugin {
         let mut code = rc::FAILURE;
         let mut owner_box = None;
         let state = if info.generation == Generation::V3 {
-            let owner = Owner::new(&info.async_events);
+            let get_last_error = loaded.exports.get_last_error.map(|s| unsafe { s.cast::<StateStrFn>() });
+            let owner = Owner::new(&info.async_events, registry.clone(), &info.name, loaded.minor, get_last_error);
             let needs_tables = info.capabilities.extraction || info.capabilities.parsing;
             let input = v3::InitInput {
                 config: config_c.as_ptr(),
                 owner: owner.as_ptr(),
                 get_owner_last_error: Some(owner::get_owner_last_error),
                 tables: if needs_tables {
-                    &owner::TABLES_INPUT.0
+                    &dispatch::INIT_TABLES.0
                 } else {
                     std::ptr::null()
                 },
@@ -298,6 +313,8 @@ impl Plugin {
             // SAFETY: the 3.x init signature; `input` and `owner` outlive the call (the owner
             // lives as long as the state).
             let s = unsafe { f(&input, &mut code) };
+            // tables the plugin defines take their errors from its state from now on
+            owner.tables.set_plugin_state(s);
             owner_box = Some(owner);
             s
         } else {
@@ -339,6 +356,10 @@ impl Plugin {
             }
         }
         let mut st = PluginState::new(self.clone(), state_ptr, owner_box);
+        // libsinsp's defensive garbage collection after init
+        if let Some(o) = st.owner.as_ref() {
+            o.tables.end_callback();
+        }
         st.after_init()?;
         Ok(st)
     }

@@ -1,7 +1,8 @@
 //! The official C++ plugin SDK's example plugins (falcosecurity/plugin-sdk-cpp 744287e, API
 //! 3.12.0), built by `make -C fixtures/plugins/cpp-sdk-examples`: `plugin_source` (id 999,
 //! source "example", "hello world #N" events) and `plugin_extract` (`example.msg`), plus the
-//! syscall examples, whose info only is checked here (their init needs libsinsp's state tables).
+//! syscall examples: their info, and their init against the host's state tables (the values
+//! they print and extract are compared with libsinsp's by test/tables.test.ts).
 
 mod common;
 
@@ -147,7 +148,22 @@ fn extract_example_fields_one_per_call() {
     state.destroy();
 }
 
-/// Built for later work: loadable, with the capabilities and fields their sources declare.
+/// Their init asks for libsinsp's `threads` table: syscall_parse asks for `tid` as uint64 and
+/// syscall_extract for a field only syscall_parse would add, which libsinsp refuses with these
+/// texts; syscall_subtables and syscall_async init.
+#[test]
+fn syscall_examples_init_against_the_threads_table() {
+    let init_error = |name: &str| match load_example(name).init("") {
+        Ok(_) => panic!("{name} initialised"),
+        Err(e) => e.to_string(),
+    };
+    assert!(init_error("syscall_parse").contains("can't get field: incompatible data types for static field: tid"));
+    assert!(init_error("syscall_extract").contains("can't get field: undefined field 'open_evt_count' in table 'threads'"));
+    load_example("syscall_subtables").init("").expect("syscall_subtables inits").destroy();
+    load_example("syscall_async").init("").expect("syscall_async inits").destroy();
+}
+
+/// Loadable, with the capabilities and fields their sources declare.
 #[test]
 fn syscall_examples_info() {
     let parse = load_example("syscall_parse");

@@ -93,14 +93,14 @@ pub struct SharedRun<R: OutputRun> {
 }
 
 impl<R: OutputRun> SharedRun<R> {
-    fn new(options: &str) -> Self {
+    pub(crate) fn new(options: &str) -> Self {
         match serde_json::from_str::<R::Options>(options) {
             Ok(o) => SharedRun { run: Arc::new(Mutex::new(Run::NotStarted(o))), options_error: None },
             Err(e) => SharedRun { run: Arc::new(Mutex::new(Run::Finished)), options_error: Some(bad_options(e)) },
         }
     }
 
-    fn task(&self, finish: bool) -> AsyncTask<OutputStep<R>> {
+    pub(crate) fn task(&self, finish: bool) -> AsyncTask<OutputStep<R>> {
         AsyncTask::new(OutputStep { run: self.run.clone(), options_error: self.options_error.clone(), finish })
     }
 }

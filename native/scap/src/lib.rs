@@ -7,8 +7,10 @@
 
 pub mod block;
 pub mod bytes;
+pub mod converter;
 pub mod error;
 pub mod event;
+pub mod event_schema;
 pub mod event_types;
 pub mod fdlist;
 pub mod iflist;
@@ -16,6 +18,7 @@ pub mod input;
 pub mod machine_info;
 pub mod metadata;
 pub mod output_file;
+pub mod params;
 pub mod plugin_event;
 pub mod proclist;
 pub mod reader;

@@ -5,8 +5,8 @@ use std::ffi::{c_char, c_void};
 
 use super::legacy::{EventV0, FieldSeed, FieldV0, FieldV1};
 use super::v3::{
-    AsyncHandlerFn, EventHeader, EventInput, EventParseInput, FieldExtractInput, InitInput, Metric, Owner,
-    SetConfigInput,
+    AsyncHandlerFn, CaptureListenInput, EventHeader, EventInput, EventParseInput, FieldExtractInput, InitInput,
+    Metric, Owner, SetConfigInput,
 };
 
 pub type State = c_void;
@@ -47,3 +47,5 @@ pub type ParseEventFn = unsafe extern "C" fn(*mut State, *const EventInput, *con
 pub type SetAsyncHandlerFn = unsafe extern "C" fn(*mut State, *mut Owner, Option<AsyncHandlerFn>) -> i32;
 pub type SetConfigFn = unsafe extern "C" fn(*mut State, *const SetConfigInput) -> i32;
 pub type GetMetricsFn = unsafe extern "C" fn(*mut State, *mut u32) -> *const Metric;
+/// 3.7 `capture_open` / `capture_close`.
+pub type CaptureListenFn = unsafe extern "C" fn(*mut State, *const CaptureListenInput) -> i32;

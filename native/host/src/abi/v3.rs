@@ -73,23 +73,66 @@ pub type LogFn = unsafe extern "C" fn(*mut Owner, *const c_char, *const c_char, 
 /// `ss_plugin_async_event_handler_t`.
 pub type AsyncHandlerFn = unsafe extern "C" fn(*mut Owner, *const EventHeader, *mut c_char) -> i32;
 
-/// `ss_plugin_table_fields_vtable` (and `_ext`, same members).
+/// `ss_plugin_state_data`: one value of a table field or key (8 bytes; strings are borrowed
+/// pointers, booleans 4-byte `ss_plugin_bool`s).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub union StateData {
+    pub s8: i8,
+    pub s16: i16,
+    pub s32: i32,
+    pub s64: i64,
+    pub u8: u8,
+    pub u16: u16,
+    pub u32: u32,
+    pub u64: u64,
+    pub str: *const c_char,
+    pub b: u32,
+    pub table: *mut c_void,
+}
+
+impl StateData {
+    pub const ZERO: StateData = StateData { u64: 0 };
+}
+
+/// `ss_plugin_table_info`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TableInfo {
+    pub name: *const c_char,
+    pub key_type: u32,
+}
+
+/// `ss_plugin_table_fieldinfo`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TableFieldInfo {
+    pub name: *const c_char,
+    pub field_type: u32,
+    pub read_only: u32,
+}
+
+/// `ss_plugin_table_iterator_func_t`.
+pub type IteratorFn = unsafe extern "C" fn(*mut c_void, *mut c_void) -> u32;
+
+/// `ss_plugin_table_fields_vtable` (and `_ext`, same members). Members are `Option`s: a table
+/// a plugin defines may leave some NULL, which the owner must detect.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct TableFieldsVtable {
-    pub list_table_fields: unsafe extern "C" fn(*mut c_void, *mut u32) -> *const c_void,
-    pub get_table_field: unsafe extern "C" fn(*mut c_void, *const c_char, u32) -> *mut c_void,
-    pub add_table_field: unsafe extern "C" fn(*mut c_void, *const c_char, u32) -> *mut c_void,
+    pub list_table_fields: Option<unsafe extern "C" fn(*mut c_void, *mut u32) -> *const TableFieldInfo>,
+    pub get_table_field: Option<unsafe extern "C" fn(*mut c_void, *const c_char, u32) -> *mut c_void>,
+    pub add_table_field: Option<unsafe extern "C" fn(*mut c_void, *const c_char, u32) -> *mut c_void>,
 }
 
 /// `ss_plugin_table_reader_vtable` (deprecated, inline in several inputs).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct TableReaderVtable {
-    pub get_table_name: unsafe extern "C" fn(*mut c_void) -> *const c_char,
-    pub get_table_size: unsafe extern "C" fn(*mut c_void) -> u64,
-    pub get_table_entry: unsafe extern "C" fn(*mut c_void, *const u64) -> *mut c_void,
-    pub read_entry_field: unsafe extern "C" fn(*mut c_void, *mut c_void, *const c_void, *mut u64) -> i32,
+    pub get_table_name: Option<unsafe extern "C" fn(*mut c_void) -> *const c_char>,
+    pub get_table_size: Option<unsafe extern "C" fn(*mut c_void) -> u64>,
+    pub get_table_entry: Option<unsafe extern "C" fn(*mut c_void, *const StateData) -> *mut c_void>,
+    pub read_entry_field: Option<unsafe extern "C" fn(*mut c_void, *mut c_void, *const c_void, *mut StateData) -> i32>,
 }
 
 /// `ss_plugin_table_reader_vtable_ext` (3.1).
@@ -97,33 +140,71 @@ pub struct TableReaderVtable {
 #[derive(Clone, Copy)]
 pub struct TableReaderVtableExt {
     pub base: TableReaderVtable,
-    pub release_table_entry: unsafe extern "C" fn(*mut c_void, *mut c_void),
-    pub iterate_entries: unsafe extern "C" fn(*mut c_void, *const c_void, *mut c_void) -> u32,
+    pub release_table_entry: Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>,
+    pub iterate_entries: Option<unsafe extern "C" fn(*mut c_void, Option<IteratorFn>, *mut c_void) -> u32>,
 }
 
 /// `ss_plugin_table_writer_vtable` (and `_ext`, same members).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct TableWriterVtable {
-    pub clear_table: unsafe extern "C" fn(*mut c_void) -> i32,
-    pub erase_table_entry: unsafe extern "C" fn(*mut c_void, *const u64) -> i32,
-    pub create_table_entry: unsafe extern "C" fn(*mut c_void) -> *mut c_void,
-    pub destroy_table_entry: unsafe extern "C" fn(*mut c_void, *mut c_void),
-    pub add_table_entry: unsafe extern "C" fn(*mut c_void, *const u64, *mut c_void) -> *mut c_void,
-    pub write_entry_field: unsafe extern "C" fn(*mut c_void, *mut c_void, *const c_void, *const u64) -> i32,
+    pub clear_table: Option<unsafe extern "C" fn(*mut c_void) -> i32>,
+    pub erase_table_entry: Option<unsafe extern "C" fn(*mut c_void, *const StateData) -> i32>,
+    pub create_table_entry: Option<unsafe extern "C" fn(*mut c_void) -> *mut c_void>,
+    pub destroy_table_entry: Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>,
+    pub add_table_entry: Option<unsafe extern "C" fn(*mut c_void, *const StateData, *mut c_void) -> *mut c_void>,
+    pub write_entry_field: Option<unsafe extern "C" fn(*mut c_void, *mut c_void, *const c_void, *const StateData) -> i32>,
+}
+
+/// `ss_plugin_table_input`: a table a plugin defines (`add_table`), and what the owner hands
+/// out for every table (`ss_plugin_table_t*` points at one of these).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct TableInput {
+    pub name: *const c_char,
+    pub key_type: u32,
+    pub table: *mut c_void,
+    pub reader: TableReaderVtable,
+    pub writer: TableWriterVtable,
+    pub fields: TableFieldsVtable,
+    pub reader_ext: *mut TableReaderVtableExt,
+    pub writer_ext: *mut TableWriterVtable,
+    pub fields_ext: *mut TableFieldsVtable,
 }
 
 /// `ss_plugin_init_tables_input`.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct InitTablesInput {
-    pub list_tables: unsafe extern "C" fn(*mut Owner, *mut u32) -> *mut c_void,
-    pub get_table: unsafe extern "C" fn(*mut Owner, *const c_char, u32) -> *mut c_void,
-    pub add_table: unsafe extern "C" fn(*mut Owner, *const c_void) -> i32,
+    pub list_tables: Option<unsafe extern "C" fn(*mut Owner, *mut u32) -> *mut TableInfo>,
+    pub get_table: Option<unsafe extern "C" fn(*mut Owner, *const c_char, u32) -> *mut c_void>,
+    pub add_table: Option<unsafe extern "C" fn(*mut Owner, *const TableInput) -> i32>,
     pub fields: TableFieldsVtable,
     pub fields_ext: *const TableFieldsVtable,
     pub reader_ext: *const TableReaderVtableExt,
     pub writer_ext: *const TableWriterVtable,
+}
+
+/// `ss_plugin_routine_fn_t`.
+pub type RoutineFn = unsafe extern "C" fn(*mut c_void, *mut c_void) -> u32;
+
+/// `ss_plugin_routine_vtable` (3.7).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RoutineVtable {
+    pub subscribe: Option<unsafe extern "C" fn(*mut Owner, Option<RoutineFn>, *mut c_void) -> *mut c_void>,
+    pub unsubscribe: Option<unsafe extern "C" fn(*mut Owner, *mut c_void) -> i32>,
+}
+
+/// `ss_plugin_capture_listen_input` (3.7; `get_owner_last_error` from 3.9).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct CaptureListenInput {
+    pub owner: *mut Owner,
+    pub routine: *const RoutineVtable,
+    pub table_reader_ext: *const TableReaderVtableExt,
+    pub table_writer_ext: *const TableWriterVtable,
+    pub get_owner_last_error: Option<GetOwnerLastErrorFn>,
 }
 
 /// `ss_plugin_init_input`: 32 bytes in 3.0–3.2, 40 from 3.3 (`log_fn`).
@@ -223,6 +304,17 @@ const _: () = {
 
     assert!(size_of::<ValueOffsets>() == 16);
 
+    assert!(size_of::<StateData>() == 8);
+    assert!(size_of::<TableInfo>() == 16);
+    assert!(size_of::<TableFieldInfo>() == 16);
+    assert!(size_of::<TableInput>() == 152);
+    assert!(offset_of!(TableInput, table) == 16);
+    assert!(offset_of!(TableInput, reader) == 24);
+    assert!(offset_of!(TableInput, writer) == 56);
+    assert!(offset_of!(TableInput, fields) == 104);
+    assert!(offset_of!(TableInput, reader_ext) == 128);
+    assert!(size_of::<RoutineVtable>() == 16);
+    assert!(size_of::<CaptureListenInput>() == 40);
     assert!(size_of::<TableFieldsVtable>() == 24);
     assert!(size_of::<TableReaderVtable>() == 32);
     assert!(size_of::<TableReaderVtableExt>() == 48);
