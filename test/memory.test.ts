@@ -58,3 +58,31 @@ test('a small zstd capture whose block claims 4 GiB is refused by info, print an
     t.true(r.peakKb < LIMIT_KB, `${args[0]} peak ${r.peakKb} KB`)
   }
 })
+
+test('a rules file whose macros or lists double at each of 39 levels is refused under 512 MB, naming the chain', (t) => {
+  const dir = tempDir()
+  const capture = join(projectRoot, 'fixtures', 'captures', 'dummy_c-sysdig.scap')
+  const rule = (condition: string) => `- rule: bomb\n  desc: d\n  condition: ${condition}\n  output: "%evt.num"\n  priority: WARNING\n  source: dummy\n`
+  const macros = ['- macro: m0\n  condition: dummy.value = 1\n']
+  const lists = ['- list: l0\n  items: [1, 2]\n']
+  for (let i = 1; i < 40; i++) {
+    macros.push(`- macro: m${i}\n  condition: m${i - 1} or m${i - 1}\n`)
+    lists.push(`- list: l${i}\n  items: [l${i - 1}, l${i - 1}]\n`)
+  }
+  const cases = [
+    {name: 'macros', text: macros.join('') + rule('m39'), chain: /macro 'm39' -> macro 'm38'/},
+    {name: 'lists', text: lists.join('') + rule('dummy.value in (l39)'), chain: /list 'l39' -> list 'l38'/},
+  ]
+  for (const c of cases) {
+    const file = join(dir, `${c.name}.yaml`)
+    writeFileSync(file, c.text)
+    const started = Date.now()
+    const r = measured(['replay', capture, '-p', plugin('libdummy_c.so'), '-r', file])
+    t.is(r.status, 2, `${c.name}: ${r.stdout}${r.stderr}`)
+    t.regex(r.stderr, /grows past/, c.name)
+    t.regex(r.stderr, c.chain, c.name)
+    t.regex(r.stderr, new RegExp(`${c.name}\\.yaml`), `${c.name}: the error names the file`)
+    t.true(r.peakKb < LIMIT_KB, `${c.name} peak ${r.peakKb} KB`)
+    t.log(`${c.name}: ${r.peakKb} KB, ${Date.now() - started} ms`)
+  }
+})

@@ -152,10 +152,9 @@ function seenValues(capture: string, plugins: OraclePlugin[], refs: Ref[]): Map<
 
 // ---- filters ----
 
-/** Values of evt.type that are event names in both current libsinsp and scaptool's table:
- * libsinsp refuses a value that is not an event or syscall name ("unknown event type"), a check
- * scaptool does not make (README, `scaptool print`), so the generator keeps to real names. */
-const EVT_TYPES = ['pluginevent', 'asyncevent', 'open', 'openat', 'read', 'write', 'execve', 'switch', 'procinfo', 'container', 'close']
+/** Values of evt.type: event, syscall and tracepoint names, and names that are none of them
+ * (both refuse those: "unknown event type"). */
+const EVT_TYPES = ['pluginevent', 'asyncevent', 'open', 'openat', 'read', 'write', 'execve', 'switch', 'procinfo', 'container', 'close', 'openat2', 'sched_process_exit', 'foo', 'OPEN']
 
 /** Numeric fields that always have a value (transformer list items, see `listItem`). */
 const ALWAYS_NUMERIC = ['evt.num', 'evt.cpu', 'dummy.value', 'dummyx3.value', 'dummy_rs.value']

@@ -129,6 +129,9 @@ test('evt.* fields in filters', async (t) => {
     'not evt.asynctype exists',
     'evt.type = pluginevent and evt.dir = ">"',
     'evt.type in (pluginevent, open)',
+    'evt.type = sched_process_exit or evt.type = page_fault_user', // tracepoint names (ppm_sc)
+    'evt.type in (openat2, pidfd_open, io_uring_setup)', // syscalls without events of their own
+    'evt.type startswith ""', // some ppm_sc codes have no name: "" is one
     'evt.cpu = 0',
     'evt.cpu > -1 and evt.cpu < 70000',
     'evt.hostname = ""',
@@ -142,6 +145,11 @@ test('evt.* fields in filters', async (t) => {
   await agree(t, {capture: cap, plugins, filter: 'evt.cpu = val(evt.num)', format: '%evt.num'}, {refused: 'filter'})
   await agree(t, {capture: cap, plugins, filter: 'evt.num = 1.5', format: '%evt.num'}, {refused: 'filter'})
   await agree(t, {capture: cap, plugins, filter: 'evt.rawtime.ns contains 5', format: '%evt.num'}, {refused: 'filter'})
+  // evt.type's values must be event, syscall or tracepoint names ("unknown event type foo")
+  for (const filter of ['evt.type = foo', 'evt.type in (open, bar)', 'evt.type != Open', 'evt.type contains pen']) {
+    const got = await agree(t, {capture: cap, plugins, filter, format: '%evt.num'}, {refused: 'filter'})
+    t.regex(got.message ?? '', /unknown event type/, filter)
+  }
 })
 
 test('every dummyx3 field type, lists, arguments: in formats (text, JSON, *, %NN) and filters', async (t) => {

@@ -142,6 +142,18 @@ impl FieldSet {
         SourceResolver { set: self, source }
     }
 
+    /// A name `evt.type` can hold, as libsinsp's `validate_filter_value` decides: an event's
+    /// name in the current event table, a syscall's (or tracepoint's) ppm_sc name, or the name of
+    /// an async event a loaded plugin declares.
+    fn is_event_type_name(&self, name: &str) -> bool {
+        (0..scap::event_schema::EVENT_MAX).any(|t| scap::event_schema::event(t).is_some_and(|e| e.name == name))
+            || plugin_host::inspector::args::is_ppm_sc_name(name)
+            || self.plugins.iter().any(|p| {
+                let info = p.plugin.info();
+                info.capabilities.async_events && info.async_events.iter().any(|n| n == name)
+            })
+    }
+
     fn intern(&self, slot: Slot) -> u32 {
         let mut slots = self.slots.borrow_mut();
         if let Some(i) = slots.iter().position(|s| s.name == slot.name && s.arg == slot.arg && s.source == slot.source) {
@@ -300,6 +312,14 @@ pub struct SourceResolver<'a> {
 impl FieldResolver for SourceResolver<'_> {
     fn resolve(&self, name: &str, arg: Option<&str>, _pos: Pos) -> Result<ResolvedField, String> {
         self.set.resolve(name, arg, self.source)
+    }
+
+    fn validate_value(&self, id: u32, text: &str) -> Result<(), String> {
+        let is_type = matches!(self.set.slots.borrow().get(id as usize).map(|s| &s.kind), Some(SlotKind::Evt(EvtField::Type)));
+        if !is_type || self.set.is_event_type_name(text) {
+            return Ok(());
+        }
+        Err(format!("unknown event type {text}"))
     }
 }
 

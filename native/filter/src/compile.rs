@@ -198,6 +198,13 @@ pub trait FieldResolver {
     /// Resolves `name` with its argument (unquoted; `None` when there is no `[...]`). `pos` is
     /// where the field is written. The error message is reported at `pos`.
     fn resolve(&self, name: &str, arg: Option<&str>, pos: Pos) -> Result<ResolvedField, String>;
+
+    /// Checks a constant compared with the resolved field `id` (each item of a list), as a
+    /// libsinsp filtercheck's `validate_filter_value` does (`evt.type = foo` is refused). The
+    /// error message is reported at the constant.
+    fn validate_value(&self, _id: u32, _text: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 impl<F> FieldResolver for F
@@ -1221,6 +1228,18 @@ impl<'a> Compiler<'a> {
                 }
             }
         };
+        if lx.is_none() && c.op != Op::Exists {
+            let values = match &c.rhs {
+                Rhs::Value(v) => std::slice::from_ref(v),
+                Rhs::List { items, .. } => items.as_slice(),
+                _ => &[],
+            };
+            for v in values {
+                self.resolver
+                    .validate_value(lhs.id, &v.text)
+                    .map_err(|m| self.err(origin, ErrorKind::Value, v.pos, m))?;
+            }
+        }
         Ok(match lx {
             None => Node::Check(CheckNode {
                 field: lhs.id,

@@ -37,6 +37,11 @@ pub fn signal_name(sig: u8) -> Option<&'static str> {
     names::SIGNAL_NAMES.iter().find(|(n, _)| *n == sig).map(|(_, s)| *s)
 }
 
+/// A ppm_sc code's name (a syscall or a tracepoint: `scap_get_ppm_sc_name`).
+pub fn is_ppm_sc_name(name: &str) -> bool {
+    names::SYSCALL_NAMES.iter().any(|(_, s)| *s == name)
+}
+
 pub fn syscall_name(sc: u16) -> Option<&'static str> {
     names::SYSCALL_NAMES.iter().find(|(n, _)| *n == sc).map(|(_, s)| *s)
 }
