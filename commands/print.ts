@@ -6,7 +6,6 @@ import {EXIT} from './support/exit-codes.js'
 import {thousands} from './support/output.js'
 import {isolation, pluginFlags, pluginRuns} from './support/plugins.js'
 import {Progress} from './support/progress.js'
-import {StdoutStream} from './support/stream.js'
 
 export default class Print extends ScaptoolCommand {
   static summary = "Print a capture's events, one line each, like `sysdig -r` (filters, formats, JSON)."
@@ -60,7 +59,6 @@ EXIT CODES
     // Every word after the capture is the filter (sysdig joins them).
     const words = (argv as string[]).slice(1)
     const filter = words.length > 0 ? words.join(' ') : args.filter
-    const out = new StdoutStream()
     // A bar would mix with the lines when both go to the terminal.
     const progress = new Progress('printing', Boolean(process.stderr.isTTY) && !process.stdout.isTTY)
     let summary: PrintSummary
@@ -75,11 +73,11 @@ EXIT CODES
           timezone: flags.timezone,
           maxEvents: flags['max-events'],
           batchEvents: flags['batch-events'],
+          // the lines go from the plugin host straight to stdout
+          outputFd: 1,
         },
         {
-          onOutput: (chunk) => out.write(chunk.text),
           onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events, ${thousands(p.matched)} matched`),
-          signal: out.closed.signal,
           ...isolation(flags),
         },
       )

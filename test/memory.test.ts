@@ -86,3 +86,21 @@ test('a rules file whose macros or lists double at each of 39 levels is refused 
     t.log(`${c.name}: ${r.peakKb} KB, ${Date.now() - started} ms`)
   }
 })
+
+test('print of lines of 32 MB each (a 1 MB payload printed 32 times) streams under 512 MB, every byte out', (t) => {
+  const dir = tempDir()
+  const cap = join(dir, 'mb.scap')
+  const rec = measured(['record', '-p', plugin('libbad_big_payload.so'), '--init-config', '{"size": 1048576, "seed": 3}', '--open-params', '{"maxEvents": 24}', '-o', cap, '--no-golden'])
+  t.is(rec.status, 0, rec.stderr)
+  const format = Array.from({length: 32}, () => '%payload.text').join('')
+  // a capture batch holds 16 such events: 512 MB of text, more than one JavaScript string holds
+  const run = [process.execPath, join(projectRoot, 'bin', 'run.js'), 'print', cap, '-p', plugin('libbad_big_payload.so'), '-p', plugin('libpayloadx3.so'), '-o', format]
+  const quoted = run.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ')
+  const r = spawnSync('bash', ['-c', `set -o pipefail; /usr/bin/time -f PEAK_KB=%M ${quoted} | wc -c`], {encoding: 'utf8'})
+  t.is(r.status, 0, r.stderr)
+  const peak = Number(/PEAK_KB=(\d+)/.exec(r.stderr)?.[1])
+  const bytes = Number(r.stdout.trim())
+  t.is(bytes, 24 * (32 * 1048576 + 1), 'every line, whole')
+  t.true(peak < LIMIT_KB, `print peak ${peak} KB`)
+  t.log(`print of ${bytes} bytes: peak ${peak} KB`)
+})

@@ -22,6 +22,10 @@ export interface PrintOptions {
   maxEvents?: number
   /** Events read per batch (default 16,384). */
   batchEvents?: number
+  /** Write the lines straight to this file descriptor (1: stdout) from the native side, where
+   * the plugins run, instead of passing them to `onOutput`: no copy crosses into JavaScript or
+   * between processes. A reader that goes away (EPIPE) ends the run: `outputClosed`. */
+  outputFd?: number
 }
 
 export interface PrintProgress {
@@ -35,6 +39,8 @@ export interface PrintProgress {
   fileSize: number
   elapsedMs: number
   done: boolean
+  /** `outputFd`'s reader went away (`| head`): the run stopped there. */
+  outputClosed: boolean
 }
 
 export type PrintSummary = PrintProgress
@@ -87,6 +93,7 @@ export function printInProcess(options: PrintOptions, control: OutputControl<Pri
       timezone: options.timezone ?? 'UTC',
       maxEvents: options.maxEvents ?? null,
       batchEvents: options.batchEvents ?? 16384,
+      outputFd: options.outputFd ?? null,
     }),
   )
   return drive<PrintProgress, PrintSummary>(printer, control)

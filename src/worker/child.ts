@@ -8,13 +8,21 @@ import {serializeError, type FromChild, type Job, type OutputChunk, type ToChild
 const send = (m: FromChild) => process.send!(m)
 const stop = new AbortController()
 
-// Output flow control: at most MAX_UNACKED chunks in flight to the parent.
+// Output flow control: at most MAX_UNACKED chunks, and about MAX_UNACKED_CHARS of text, in
+// flight to the parent (one chunk always goes, however large), so memory stays flat when each
+// chunk holds lines of megabytes.
 const MAX_UNACKED = 4
-let unacked = 0
+const MAX_UNACKED_CHARS = 16 << 20
+const inFlight: number[] = []
+let inFlightChars = 0
 let wakeSender: (() => void) | undefined
 async function sendOutput(chunk: OutputChunk): Promise<void> {
-  while (unacked >= MAX_UNACKED) await new Promise<void>((resolve) => (wakeSender = resolve))
-  unacked++
+  const size = chunk.text.length + chunk.records.length
+  while (inFlight.length >= MAX_UNACKED || (inFlight.length > 0 && inFlightChars + size > MAX_UNACKED_CHARS)) {
+    await new Promise<void>((resolve) => (wakeSender = resolve))
+  }
+  inFlight.push(size)
+  inFlightChars += size
   send({type: 'output', chunk})
 }
 
@@ -46,7 +54,7 @@ process.on('message', (msg: ToChild) => {
     return
   }
   if (msg.type === 'ack') {
-    unacked--
+    inFlightChars -= inFlight.shift() ?? 0
     wakeSender?.()
     wakeSender = undefined
     return

@@ -23,6 +23,7 @@ pub mod error;
 pub mod event_batch;
 pub mod evt_fields;
 pub mod extraction;
+pub mod fd_output;
 pub mod fieldset;
 pub mod golden;
 pub mod golden_diff;

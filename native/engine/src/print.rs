@@ -59,6 +59,9 @@ pub struct PrintOptions {
     pub max_events: Option<u64>,
     #[serde(default = "default_batch")]
     pub batch_events: usize,
+    /// Write the lines to this file descriptor (the CLI's stdout) instead of returning them.
+    #[serde(default)]
+    pub output_fd: Option<i32>,
 }
 
 fn default_batch() -> usize {
@@ -78,6 +81,8 @@ pub struct PrintProgress {
     pub file_size: u64,
     pub elapsed_ms: u64,
     pub done: bool,
+    /// The output descriptor's reader went away (`| head`): the run stopped there.
+    pub output_closed: bool,
 }
 
 /// A filter or format compile error as an engine error with its location.
@@ -127,9 +132,24 @@ pub struct Printer {
     /// Events of the batch before this index come before the capture's first non-meta event:
     /// their `evt.reltime` base is still 0 in libsinsp.
     meta_prefix: usize,
+    /// The capture batch in `raw` still has events to hand out (from `feed` on).
+    raw_pending: bool,
+    /// More capture batches follow `raw`.
+    raw_more: bool,
+    feed: FeedPos,
+    /// The next of `matched_idx` to print: a step stops at [`STEP_OUTPUT_BUDGET`] and the
+    /// next one goes on from here.
+    emit_next: usize,
+    /// `-n` was reached: the run ends once the matched events are printed.
+    stopping: bool,
     progress: PrintProgress,
     started: Instant,
 }
+
+/// Output one step may produce before it returns; the rest of the batch's lines come at the
+/// next step. Fields that print megabytes each would otherwise make one step's text grow with
+/// the batch, past what memory allows and past the longest string JavaScript can hold.
+pub const STEP_OUTPUT_BUDGET: usize = 8 << 20;
 
 impl Printer {
     pub fn start(opts: PrintOptions) -> Result<Printer, EngineError> {
@@ -169,45 +189,107 @@ impl Printer {
             all_idx: Vec::new(),
             at_initial_state: true,
             meta_prefix: 0,
+            raw_pending: false,
+            raw_more: true,
+            feed: FeedPos::default(),
+            emit_next: 0,
+            stopping: false,
             progress,
             started: Instant::now(),
         })
     }
 
-    /// Prints the next batch into `out` (lines ending in `\n`); `done` at the end.
+    /// Prints the next batch into `out` (lines ending in `\n`), at most about
+    /// [`STEP_OUTPUT_BUDGET`] of it; `done` at the end.
     pub fn step(&mut self, out: &mut String) -> Result<PrintProgress, EngineError> {
         if self.progress.done {
             return Ok(self.progress.clone());
         }
-        let more = match self.reader.next_batch()? {
-            Some(f) => {
-                let old = std::mem::replace(&mut self.raw, f.batch);
-                self.reader.recycle(old);
-                self.progress.position = f.position;
-                f.more
+        let mut fetched = false;
+        loop {
+            if !self.emit(out) {
+                break; // the budget is spent: the rest at the next step
             }
-            None => false,
-        };
-        let mut pos = FeedPos::default();
-        while !self.progress.done {
-            self.set.fill_view(&self.raw, &mut pos, &mut self.batch)?;
-            self.print_batch(out)?;
-            if pos.finished(&self.raw) {
+            if self.stopping {
+                self.end_capture()?;
                 break;
             }
+            if self.raw_pending && self.feed.finished(&self.raw) {
+                self.raw_pending = false;
+                if !self.raw_more {
+                    self.end_capture()?;
+                    break;
+                }
+            }
+            if !self.raw_pending {
+                // one capture batch per step, so that progress reports come regularly
+                if fetched {
+                    break;
+                }
+                fetched = true;
+                match self.reader.next_batch()? {
+                    Some(f) => {
+                        let old = std::mem::replace(&mut self.raw, f.batch);
+                        self.reader.recycle(old);
+                        self.progress.position = f.position;
+                        self.raw_more = f.more;
+                    }
+                    None => {
+                        self.end_capture()?;
+                        break;
+                    }
+                }
+                self.raw_pending = true;
+                self.feed = FeedPos::default();
+            }
+            self.set.fill_view(&self.raw, &mut self.feed, &mut self.batch)?;
+            self.select_batch()?;
         }
-        if !more || self.progress.done {
-            self.set.close_capture()?;
-        }
-        if !more {
-            self.progress.done = true;
+        if let Some(fd) = self.opts.output_fd {
+            let written = crate::fd_output::write_all(fd, out.as_bytes()).map_err(|e| EngineError::io(if fd == 1 { "standard output" } else { "the output" }, &e))?;
+            out.clear();
+            if written == crate::fd_output::FdWrite::Closed {
+                self.progress.output_closed = true;
+                if !self.progress.done {
+                    self.end_capture()?;
+                }
+            }
         }
         self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
         Ok(self.progress.clone())
     }
 
-    /// Filters, extracts and prints the events of `batch`.
-    fn print_batch(&mut self, out: &mut String) -> Result<(), EngineError> {
+    /// The capture is over (or `-n` was reached): listening plugins get `capture_close`.
+    fn end_capture(&mut self) -> Result<(), EngineError> {
+        self.set.close_capture()?;
+        self.progress.done = true;
+        Ok(())
+    }
+
+    /// Prints the selected events of `batch` from `emit_next` on, until the step's output
+    /// budget is spent; true when all of them are printed.
+    fn emit(&mut self, out: &mut String) -> bool {
+        while let Some(&i) = self.matched_idx.get(self.emit_next) {
+            if out.len() >= STEP_OUTPUT_BUDGET {
+                return false;
+            }
+            self.emit_next += 1;
+            let row = self.extraction.row(i);
+            let fmt = if self.batch.meta[i].event_type == scap::event_types::PLUGINEVENT_E { &self.plugin_format } else { &self.other_format };
+            let ok = if self.opts.json { fmt.render_json(&row, out) } else { fmt.render(&row, out) };
+            if ok {
+                out.push('\n');
+                self.progress.printed += 1;
+            }
+        }
+        true
+    }
+
+    /// Filters the events of `batch` and extracts the format's fields of those that pass; they
+    /// are printed by [`Printer::emit`].
+    fn select_batch(&mut self) -> Result<(), EngineError> {
+        self.emit_next = 0;
+        self.matched_idx.clear();
         let n = self.batch.len();
         if n > 0 {
             // libsinsp hands out no leading initial-state event
@@ -250,21 +332,12 @@ impl Printer {
                 let left = max.saturating_sub(self.progress.matched) as usize;
                 if self.matched_idx.len() >= left {
                     self.matched_idx.truncate(left);
-                    self.progress.done = true;
+                    self.stopping = true;
                 }
             }
             let matched = std::mem::take(&mut self.matched_idx);
             self.extract(1, &matched)?;
             self.matched_idx = matched;
-            for &i in &self.matched_idx {
-                let row = self.extraction.row(i);
-                let fmt = if self.batch.meta[i].event_type == scap::event_types::PLUGINEVENT_E { &self.plugin_format } else { &self.other_format };
-                let ok = if self.opts.json { fmt.render_json(&row, out) } else { fmt.render(&row, out) };
-                if ok {
-                    out.push('\n');
-                    self.progress.printed += 1;
-                }
-            }
             self.progress.events += n as u64;
             self.progress.matched += self.matched_idx.len() as u64;
         }

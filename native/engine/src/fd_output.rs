@@ -1,0 +1,41 @@
+//! Output written straight to a file descriptor (the CLI's stdout): print's lines leave the
+//! plugin host without crossing into JavaScript, the IPC channel and the parent process, so
+//! memory stays flat however long the lines and no copy is made on the way.
+
+use std::io;
+
+/// How a write ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FdWrite {
+    Written,
+    /// The reader went away (EPIPE: `| head`): the run should stop quietly.
+    Closed,
+}
+
+/// Writes all of `bytes` to `fd`. The descriptor may be non-blocking (Node makes its stdout
+/// pipes so, and the flag is shared with every process holding the pipe): a full pipe is
+/// waited on, not an error.
+pub fn write_all(fd: i32, mut bytes: &[u8]) -> io::Result<FdWrite> {
+    while !bytes.is_empty() {
+        // SAFETY: the pointer and length describe `bytes`.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n >= 0 {
+            bytes = &bytes[n as usize..];
+            continue;
+        }
+        let err = io::Error::last_os_error();
+        match err.raw_os_error() {
+            Some(libc::EINTR) => {}
+            Some(libc::EAGAIN) => wait_writable(fd),
+            Some(libc::EPIPE) => return Ok(FdWrite::Closed),
+            _ => return Err(err),
+        }
+    }
+    Ok(FdWrite::Written)
+}
+
+fn wait_writable(fd: i32) {
+    let mut p = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+    // SAFETY: one valid pollfd; the result only decides whether to retry the write.
+    unsafe { libc::poll(&mut p, 1, 1000) };
+}
