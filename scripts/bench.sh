@@ -5,6 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run -s build
+echo "== ratios against sysdig on the five workloads (issue #11)"
+node dist/scripts/bench/ratios.js
+echo
+echo "== k8s-audit-like events: golden size and replay cost (issue #11)"
+node dist/scripts/bench/audit.js
+echo
 echo "== read (issue #2)"
 node dist/scripts/bench/read.js
 echo
