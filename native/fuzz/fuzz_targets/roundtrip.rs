@@ -114,6 +114,7 @@ fuzz_target!(|case: Case| {
             flags: 0,
         }),
         level: Some(1),
+        ..Default::default()
     };
     let sink = SharedSink::default();
     let mut w = ScapWriter::new(Box::new(sink.clone()), compression, &options).unwrap();
