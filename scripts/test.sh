@@ -58,6 +58,8 @@ fi
 
 stage "ava"
 npx ava --tap 2>&1 | tee "$logs/ava.log" | grep -E "^(not ok|# )" || true
+# each failure's details (ava's YAML block after "not ok"), so that a CI log says why
+awk '/^not ok/ {show = 1; n = 0; print "---- " $0; next} /^(ok|not ok|#)/ {show = 0} show && n++ < 40' "$logs/ava.log"
 ava_pass=$(sed -nE 's/^# pass ([0-9]+)/\1/p' "$logs/ava.log" | tail -1)
 ava_fail=$(sed -nE 's/^# fail ([0-9]+)/\1/p' "$logs/ava.log" | tail -1)
 if [ -z "$ava_pass" ]; then

@@ -259,7 +259,7 @@ test('a source that answers TIMEOUT is waited out; payloads over 64 KiB are reco
   t.is(s.events, 10)
   t.true(s.progress.timeouts >= 10)
   // TIMEOUT until --duration: 0 events, exit 1, nothing written (test/output-safety.test.ts)
-  r = await cli(['record', '-p', plugin('libbad_timeout.so'), '--init-config', '{"mode": "always"}', '-d', '300ms', '-o', join(dir, 'a.scap'), '--json'])
+  r = await cli(['record', '-p', plugin('libbad_timeout.so'), '--init-config', '{"mode": "always"}', '-d', '2s', '-o', join(dir, 'a.scap'), '--json'])
   t.is(r.status, 1, r.stdout + r.stderr)
   t.like(JSON.parse(r.stdout), {events: 0, written: false, progress: {reason: 'duration'}})
   r = await cli(['record', '-p', plugin('libbad_big_payload.so'), '--open-params', '{"maxEvents": 5}', '-o', join(dir, 'big.scap'), '--json'])
