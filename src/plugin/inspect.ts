@@ -38,6 +38,8 @@ export interface PluginInfo {
   fields: PluginField[]
   initSchema: {schemaType: number; text: string} | null
   concurrentStatesAllowed: boolean
+  /** Calls of distinct states may run at the same time (2.0+, except Go c-shared libraries). */
+  parallelCallsAllowed: boolean
   symbols: string[]
   warnings: string[]
 }

@@ -300,7 +300,9 @@ impl Replayer {
             None
         };
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let threads = if !concurrent || stateful.is_some() { 1 } else if opts.threads == 0 { cores } else { opts.threads };
+        // Go plugins serialise their calls (the library lock): threads would only wait
+        let parallel = session.plugins.iter().all(|p| p.plugin.info().parallel_calls_allowed);
+        let threads = if !parallel || stateful.is_some() { 1 } else if opts.threads == 0 { cores } else { opts.threads };
         let order_passes = reverse.is_some() as usize + shuffle.is_some() as usize + batched.is_some() as usize;
         let mut forward_parts = Vec::new();
         for _ in 1..threads.saturating_sub(order_passes).max(1) {

@@ -50,6 +50,9 @@ pub struct PluginInfo {
     pub init_schema: Option<InitSchema>,
     /// Whether distinct states may be driven from different threads at the same time (2.0+).
     pub concurrent_states_allowed: bool,
+    /// Calls of distinct states may run at the same time: the 2.0 contract, except for Go
+    /// c-shared libraries (see [`crate::state`]). When false, every call takes the library's lock.
+    pub parallel_calls_allowed: bool,
     /// The exported `plugin_*` symbols.
     pub symbols: Vec<String>,
     /// Things the framework would accept but that look wrong (invalid UTF-8 in a name, a half

@@ -36,12 +36,15 @@ macro_rules! exports {
         #[derive(Clone, Debug, Default)]
         pub struct Exports {
             $(pub $name: Option<Sym>,)*
+            /// A Go c-shared library (it exports cgo's `crosscall2`).
+            pub go_runtime: bool,
         }
 
         impl Exports {
             fn resolve(lib: &libloading::os::unix::Library) -> Exports {
                 Exports {
                     $($name: lookup(lib, concat!("plugin_", stringify!($name), "\0")),)*
+                    go_runtime: lookup(lib, "crosscall2\0").is_some(),
                 }
             }
 

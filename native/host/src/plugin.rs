@@ -41,7 +41,7 @@ impl Loaded {
     /// The lock a call must hold: always for lifecycle calls, and for every call of a
     /// generation that allows no concurrency between states.
     pub fn guard(&self, lifecycle: bool) -> Option<MutexGuard<'_, ()>> {
-        (lifecycle || !self.info.concurrent_states_allowed)
+        (lifecycle || !self.info.parallel_calls_allowed)
             .then(|| self.serial.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
@@ -233,6 +233,10 @@ impl Plugin {
             fields: field_list,
             init_schema,
             concurrent_states_allowed: generation.concurrent_states_allowed(),
+            // The Go SDK (v0.8.3 seen) corrupts the Go heap when two states extract at the same
+            // time ("found bad pointer in Go heap"); libsinsp never does that, so Go plugins
+            // get their calls one at a time (their states may still move between threads).
+            parallel_calls_allowed: generation.concurrent_states_allowed() && !exports.go_runtime,
             symbols: exports.names().into_iter().map(String::from).collect(),
             warnings,
         };

@@ -11,6 +11,9 @@
 //! * seed, 0.x, 1.x: no contract (and Go SDK v0.2.0 shares one object between all states), so
 //!   every call of every state of the library takes one per-library lock: moving states to
 //!   other threads is safe, they just do not run in parallel.
+//! * Go c-shared libraries of any generation: several live states, but every call takes the
+//!   lock (the Go SDK v0.8.3 corrupts the Go heap when two states extract at the same time):
+//!   [`crate::PluginInfo::parallel_calls_allowed`].
 //! * init, destroy, open and close always take that lock (Go SDK v0.5/v0.6 handle tables are
 //!   not synchronised).
 

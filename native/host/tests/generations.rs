@@ -239,3 +239,15 @@ fn states_of_a_2x_plugin_run_on_threads() {
     .unwrap();
     assert_eq!(n, 20);
 }
+
+/// Go c-shared plugins are driven one call at a time whatever their generation: the Go SDK
+/// corrupts the Go heap when two states extract at once. C plugins of the same generation are
+/// not held back.
+#[test]
+fn go_plugins_get_no_concurrent_states() {
+    let go = load_go("libdummy.so");
+    assert_eq!(go.info().generation, Generation::V3);
+    assert!(go.info().concurrent_states_allowed, "several live states are fine");
+    assert!(!go.info().parallel_calls_allowed);
+    assert!(load("libdummy_api3.so").info().parallel_calls_allowed);
+}
