@@ -230,6 +230,18 @@ impl FieldCache {
         Ok(ptr)
     }
 
+    /// `get_table_field` of a built-in table whose fields are `defs` (named `table` in errors).
+    pub fn field_of(&self, defs: &FieldDefs, name: &std::ffi::CStr, ty: u32, table: &str) -> Result<*mut c_void, String> {
+        let n = name.to_string_lossy();
+        self.get(&n, ty, || defs.get(&n, ty, table))
+    }
+
+    /// `add_table_field` of a built-in table: the dynamic field is added (or found) in `defs`.
+    pub fn add_to(&self, defs: &FieldDefs, name: &std::ffi::CStr, ty: u32, table: &str) -> Result<*mut c_void, String> {
+        defs.add(&name.to_string_lossy(), ty, table)?;
+        self.field_of(defs, name, ty, table)
+    }
+
     /// Stores a `list_fields` answer and returns its array.
     pub fn store_list(&self, list: Vec<TableFieldInfo>) -> (*const TableFieldInfo, u32) {
         let mut listed = self.listed.lock().unwrap_or_else(|p| p.into_inner());

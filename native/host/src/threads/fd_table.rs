@@ -110,14 +110,11 @@ impl StateTable for FdTable {
     }
 
     fn get_field(&self, _o: &TableOwner, name: &CStr, ty: u32) -> TableResult<*mut c_void> {
-        let n = name.to_string_lossy();
-        self.cache.get(&n, ty, || self.defs.get(&n, ty, "file_descriptors")).map_err(Some)
+        self.cache.field_of(&self.defs, name, ty, "file_descriptors").map_err(Some)
     }
 
     fn add_field(&self, _o: &TableOwner, name: &CStr, ty: u32) -> TableResult<*mut c_void> {
-        let n = name.to_string_lossy();
-        self.defs.add(&n, ty, "file_descriptors").map_err(Some)?;
-        self.cache.get(&n, ty, || self.defs.get(&n, ty, "file_descriptors")).map_err(Some)
+        self.cache.add_to(&self.defs, name, ty, "file_descriptors").map_err(Some)
     }
 
     fn size(&self, _o: &TableOwner) -> u64 {
