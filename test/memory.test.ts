@@ -103,4 +103,14 @@ test('print of lines of 32 MB each (a 1 MB payload printed 32 times) streams und
   t.is(bytes, 24 * (32 * 1048576 + 1), 'every line, whole')
   t.true(peak < LIMIT_KB, `print peak ${peak} KB`)
   t.log(`print of ${bytes} bytes: peak ${peak} KB`)
+  // the same lines as rule alerts: they cross from the plugin host a bounded step at a time
+  const rules = join(dir, 'big.yaml')
+  writeFileSync(rules, `- rule: big\n  desc: d\n  condition: evt.num > 0\n  output: "${format}"\n  priority: WARNING\n  source: dummy\n`)
+  const alerts = [process.execPath, join(projectRoot, 'bin', 'run.js'), 'replay', cap, '-p', plugin('libbad_big_payload.so'), '-p', plugin('libpayloadx3.so'), '-r', rules]
+  const a = spawnSync('bash', ['-c', `set -o pipefail; /usr/bin/time -f PEAK_KB=%M ${alerts.map((x) => `'${x.replace(/'/g, `'\\''`)}'`).join(' ')} | grep -c '^[0-9:T.-]* Warning '`], {encoding: 'utf8'})
+  t.is(a.status, 0, a.stderr.slice(-2000))
+  t.is(Number(a.stdout.trim()), 24, 'every alert')
+  const alertPeak = Number(/PEAK_KB=(\d+)/.exec(a.stderr)?.[1])
+  t.true(alertPeak < LIMIT_KB, `rules peak ${alertPeak} KB`)
+  t.log(`24 alerts of 32 MB: peak ${alertPeak} KB`)
 })

@@ -91,11 +91,12 @@ export async function runRulesMode(capture: string, plugins: PluginRun[], rules:
       timezone: flags.timezone,
       minPriority: flags['min-priority'],
       records: wantRecords,
+      // text alerts go from the plugin host straight to stdout
+      outputFd: json ? undefined : 1,
     },
     {
-      onOutput: async (chunk) => {
+      onOutput: (chunk) => {
         records += chunk.records
-        if (!json) await out.write(chunk.text)
       },
       onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events, ${thousands(p.alerts)} alerts`),
       signal: out.closed.signal,

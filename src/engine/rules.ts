@@ -39,6 +39,9 @@ export interface RulesOptions {
   /** Also produce canonical alert records (for expected-alerts files). */
   records?: boolean
   batchEvents?: number
+  /** Write the alert lines straight to this file descriptor (1: stdout) from the native side
+   * instead of passing them to `onOutput` (records still arrive there). */
+  outputFd?: number
 }
 
 export interface RulesProgress {
@@ -48,6 +51,8 @@ export interface RulesProgress {
   fileSize: number
   elapsedMs: number
   done: boolean
+  /** `outputFd`'s reader went away (`| head`): the run stopped there. */
+  outputClosed: boolean
 }
 
 export interface RulesSummary {
@@ -107,6 +112,7 @@ export async function runRulesInProcess(options: RulesJobOptions | RulesOptions,
       minPriority: resolved.minPriority ?? null,
       records: resolved.records ?? false,
       batchEvents: resolved.batchEvents ?? 16384,
+      outputFd: resolved.outputFd ?? null,
     }),
   )
   try {

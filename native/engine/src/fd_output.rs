@@ -4,6 +4,8 @@
 
 use std::io;
 
+use crate::error::EngineError;
+
 /// How a write ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum FdWrite {
@@ -32,6 +34,13 @@ pub fn write_all(fd: i32, mut bytes: &[u8]) -> io::Result<FdWrite> {
         }
     }
     Ok(FdWrite::Written)
+}
+
+/// Writes a step's text to `fd` and empties it; an error names the output.
+pub fn write_out(fd: i32, text: &mut String) -> Result<FdWrite, EngineError> {
+    let written = write_all(fd, text.as_bytes()).map_err(|e| EngineError::io(if fd == 1 { "standard output" } else { "the output" }, &e))?;
+    text.clear();
+    Ok(written)
 }
 
 fn wait_writable(fd: i32) {

@@ -246,9 +246,7 @@ impl Printer {
             self.select_batch()?;
         }
         if let Some(fd) = self.opts.output_fd {
-            let written = crate::fd_output::write_all(fd, out.as_bytes()).map_err(|e| EngineError::io(if fd == 1 { "standard output" } else { "the output" }, &e))?;
-            out.clear();
-            if written == crate::fd_output::FdWrite::Closed {
+            if crate::fd_output::write_out(fd, out)? == crate::fd_output::FdWrite::Closed {
                 self.progress.output_closed = true;
                 if !self.progress.done {
                     self.end_capture()?;

@@ -157,6 +157,10 @@ pub struct RulesOptions {
     pub records: bool,
     #[serde(default = "default_batch")]
     pub batch_events: usize,
+    /// Write the alert lines to this file descriptor (the CLI's stdout) instead of returning
+    /// them; records (when asked for) are still returned.
+    #[serde(default)]
+    pub output_fd: Option<i32>,
 }
 
 fn yes() -> bool {
@@ -190,6 +194,8 @@ pub struct RulesProgress {
     pub file_size: u64,
     pub elapsed_ms: u64,
     pub done: bool,
+    /// The output descriptor's reader went away (`| head`): the run stopped there.
+    pub output_closed: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -250,6 +256,12 @@ pub struct RulesRunner {
     all_idx: Vec<usize>,
     hit_idx: Vec<usize>,
     hits: Vec<(usize, usize)>,
+    /// The capture batch in `raw` still has events to hand out (from `feed` on); more follow it.
+    raw_pending: bool,
+    raw_more: bool,
+    feed: FeedPos,
+    /// The next of `hits` to render: a step stops at [`STEP_OUTPUT_BUDGET`].
+    emit_next: usize,
     summary: RulesSummary,
     started: Instant,
 }
@@ -477,6 +489,10 @@ impl RulesRunner {
             all_idx: Vec::new(),
             hit_idx: Vec::new(),
             hits: Vec::new(),
+            raw_pending: false,
+            raw_more: true,
+            feed: FeedPos::default(),
+            emit_next: 0,
             summary,
             started: Instant::now(),
         })
@@ -488,38 +504,82 @@ impl RulesRunner {
         if self.summary.progress.done {
             return Ok(self.summary.progress.clone());
         }
-        let more = match self.reader.next_batch()? {
-            Some(f) => {
-                let old = std::mem::replace(&mut self.raw, f.batch);
-                self.reader.recycle(old);
-                self.summary.progress.position = f.position;
-                f.more
-            }
-            None => false,
-        };
-        let mut pos = FeedPos::default();
+        let mut fetched = false;
         loop {
-            self.set.fill_view(&self.raw, &mut pos, &mut self.batch)?;
-            self.rules_batch(out, records)?;
-            if pos.finished(&self.raw) {
-                break;
+            if !self.emit(out, records) {
+                break; // the budget is spent: the rest at the next step
             }
+            if self.raw_pending && self.feed.finished(&self.raw) {
+                self.raw_pending = false;
+                if !self.raw_more {
+                    self.end_capture()?;
+                    break;
+                }
+            }
+            if !self.raw_pending {
+                // one capture batch per step, so that progress reports come regularly
+                if fetched {
+                    break;
+                }
+                fetched = true;
+                match self.reader.next_batch()? {
+                    Some(f) => {
+                        let old = std::mem::replace(&mut self.raw, f.batch);
+                        self.reader.recycle(old);
+                        self.summary.progress.position = f.position;
+                        self.raw_more = f.more;
+                    }
+                    None => {
+                        self.end_capture()?;
+                        break;
+                    }
+                }
+                self.raw_pending = true;
+                self.feed = FeedPos::default();
+            }
+            self.set.fill_view(&self.raw, &mut self.feed, &mut self.batch)?;
+            self.rules_batch()?;
         }
-        if !more {
-            self.set.close_capture()?;
+        if let Some(fd) = self.opts.output_fd {
+            if crate::fd_output::write_out(fd, out)? == crate::fd_output::FdWrite::Closed {
+                self.summary.progress.output_closed = true;
+                if !self.summary.progress.done {
+                    self.end_capture()?;
+                }
+            }
         }
         let p = &mut self.summary.progress;
         p.events = self.summary.events;
         p.alerts = self.summary.alerts;
-        if !more {
-            p.done = true;
-        }
         p.elapsed_ms = self.started.elapsed().as_millis() as u64;
         Ok(p.clone())
     }
 
-    /// Runs the rules on the events of `batch`.
-    fn rules_batch(&mut self, out: &mut String, records: &mut String) -> Result<(), EngineError> {
+    /// The capture is over: listening plugins get `capture_close`.
+    fn end_capture(&mut self) -> Result<(), EngineError> {
+        self.set.close_capture()?;
+        self.summary.progress.done = true;
+        Ok(())
+    }
+
+    /// Renders the alerts of `hits` from `emit_next` on until the step's output budget is
+    /// spent; true when all of them are out.
+    fn emit(&mut self, out: &mut String, records: &mut String) -> bool {
+        while let Some(&(i, ri)) = self.hits.get(self.emit_next) {
+            if out.len() + records.len() >= crate::print::STEP_OUTPUT_BUDGET {
+                return false;
+            }
+            self.emit_next += 1;
+            self.render(i, ri, out, records);
+        }
+        true
+    }
+
+    /// Runs the rules on the events of `batch`: the alerts go to `hits`, rendered by
+    /// [`RulesRunner::emit`].
+    fn rules_batch(&mut self) -> Result<(), EngineError> {
+        self.hits.clear();
+        self.emit_next = 0;
         let n = self.batch.len();
         if n > 0 && !self.rules.is_empty() {
             self.ctx.first_ts.get_or_insert(self.batch.meta[0].ts);
@@ -549,9 +609,7 @@ impl RulesRunner {
                 }
             }
             self.extraction.run(1, &mut self.set, &self.batch, &self.hit_idx, &mut self.ctx)?;
-            for k in 0..self.hits.len() {
-                let (i, ri) = self.hits[k];
-                self.render(i, ri, out, records);
+            for &(_, ri) in &self.hits {
                 self.counts[ri] += 1;
             }
             self.summary.alerts += self.hits.len() as u64;
