@@ -36,7 +36,9 @@ if ! { npm run -s build && npx tsc -p test/tsconfig.json; } >"$logs/build.log" 2
 fi
 
 stage "cargo test (native/)"
-cargo test --manifest-path native/Cargo.toml --workspace --release -- --include-ignored 2>&1 | tee "$logs/cargo.log" | grep -E "^test result|FAILED|panicked" || true
+cargo test --manifest-path native/Cargo.toml --workspace --release -- --include-ignored 2>&1 | tee "$logs/cargo.log" | grep -aE "^test result|FAILED|panicked" || true
+# a failure's panic message and the lines after it
+grep -a -A6 "^thread '.*panicked at" "$logs/cargo.log" | grep -av "^   *[0-9]*: \|^  *at " | head -60
 while read -r p f; do add "$p" "$f"; done < <(sed -nE 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$logs/cargo.log")
 grep -q "^test result" "$logs/cargo.log" || add 0 1
 

@@ -78,6 +78,11 @@ impl Plugin {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let _scope = crash::enter(file_name.as_bytes(), Operation::Load);
+        // One load at a time in the process, as libsinsp loads plugins: the C++ SDK answers every
+        // info getter (name, version, required API version...) from one shared string, so two
+        // threads loading the same library read each other's half-written answers.
+        static LOADING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _loading = LOADING.lock().unwrap_or_else(|p| p.into_inner());
         let exports = library::open(path)?;
         Self::from_exports(path, exports).map_err(|mut e| {
             e.message = format!("{}: {}", path.display(), e.message);
