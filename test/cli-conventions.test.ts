@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {Config} from '@oclif/core'
 
 import {eta, renderProgress} from '../commands/support/progress.js'
-import {cli, projectRoot, tempDir} from './helpers.js'
+import {cli, plain, projectRoot, tempDir} from './helpers.js'
 
 const RUN = join(projectRoot, 'bin', 'run.js')
 
@@ -27,8 +27,8 @@ test('help: `help`, `help <command>`, `-h` and `--help` print the same help', as
 test('a mistyped command is named as unknown, exit 127 (no terminal: no question)', async (t) => {
   const r = await cli(['recrod'])
   t.is(r.status, 127)
-  t.regex(r.stderr, /recrod is not a scaptool command/)
-  t.regex(r.stderr, /Run scaptool help for a list of available commands/)
+  t.regex(plain(r.stderr), /recrod is not a scaptool command/)
+  t.regex(plain(r.stderr), /Run scaptool help for a list of available commands/)
 })
 
 test('in a terminal, a mistyped command asks for the closest one and runs it when accepted', async (t) => {
@@ -48,7 +48,7 @@ test('in a terminal, a mistyped command asks for the closest one and runs it whe
   const status = await done
   clearTimeout(timer)
   // eslint-disable-next-line no-control-regex
-  const text = screen.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+  const text = plain(screen)
   t.regex(text, /Did you mean record\?/)
   // accepted: `record` ran, and asked for what it needs
   t.regex(text, /Missing required flag output/)

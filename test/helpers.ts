@@ -15,6 +15,14 @@ export function capture(rel: string): string {
 }
 
 /** A fresh temporary directory, removed when the process exits. */
+/**
+ * Text as a reader sees it: oclif's own messages are coloured wherever the colour library
+ * believes a log viewer renders colour (a CI=... environment, FORCE_COLOR), even into a pipe.
+ */
+export function plain(text: string): string {
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+}
+
 export function tempDir(prefix = 'scaptool-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   process.on('exit', () => rmSync(dir, {recursive: true, force: true}))

@@ -10,7 +10,7 @@ import {createHash} from 'node:crypto'
 import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {projectRoot, tempDir} from './helpers.js'
+import {plain, projectRoot, tempDir} from './helpers.js'
 
 interface LockEntry {
   version: string
@@ -181,7 +181,7 @@ test.serial('npx scaptool demo runs the main job with the bundled plugin; help, 
   t.regex(help.stdout, /--list-fields/)
   const typo = sh('npx', ['--offline', 'scaptool', 'recrod'], CONSUMER)
   t.is(typo.status, 127)
-  t.regex(typo.stderr, /recrod is not a scaptool command/)
+  t.regex(plain(typo.stderr), /recrod is not a scaptool command/)
 
   const library = sh(process.execPath, ['--input-type=module', '-e', `import {summarizeCapture, toJson} from 'scaptool'; const s = await summarizeCapture(${JSON.stringify(join(OUT, 'demo', 'dummy.scap'))}); console.log(toJson({events: s.events, complete: s.complete}, 0))`], CONSUMER)
   t.is(library.stdout.trim(), '{"events":1000,"complete":true}', library.stderr)

@@ -198,12 +198,14 @@ impl Recorder {
     pub fn step(&mut self, budget: Duration) -> Result<RecordProgress, EngineError> {
         let until = Instant::now() + budget;
         while !self.progress.done && Instant::now() < until {
-            if self.stop.load(Ordering::Relaxed) {
-                self.end("stopped");
+            // The deadline first: the CLI also sends a stop when --duration is over (for a
+            // source that never returns), and that stop is the duration, not an interruption.
+            if self.past_deadline() {
+                self.end("duration");
                 break;
             }
-            if self.deadline.is_some_and(|d| Instant::now() >= d) {
-                self.end("duration");
+            if self.stop.load(Ordering::Relaxed) {
+                self.end("stopped");
                 break;
             }
             let mut got_events = false;
@@ -225,8 +227,15 @@ impl Recorder {
                 std::thread::sleep(self.timeout_wait.min(until.saturating_duration_since(Instant::now())).max(Duration::from_millis(1)));
             }
         }
+        if self.past_deadline() {
+            self.end("duration");
+        }
         self.refresh_progress();
         Ok(self.progress.clone())
+    }
+
+    fn past_deadline(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
     }
 
     /// One `next_batch` of source `pi`.
@@ -304,7 +313,7 @@ impl Recorder {
     pub fn finish(mut self) -> Result<RecordSummary, EngineError> {
         self.refresh_progress();
         if !self.progress.done {
-            self.end("stopped");
+            self.end(if self.past_deadline() { "duration" } else { "stopped" });
         }
         for state in self.states.iter_mut().filter_map(Option::take) {
             state.destroy();
