@@ -14,7 +14,7 @@ import {copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {Plugin} from '@oclif/core'
+import {writeOclifManifest} from './oclif-manifest.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const PLATFORM = 'linux-x64-gnu'
@@ -73,10 +73,8 @@ async function stageMain(out: string, version: string): Promise<string> {
   for (const key of ['scripts', 'devDependencies', 'ava', 'allowScripts']) delete pkg[key]
   pkg.optionalDependencies = {[`scaptool-${PLATFORM}`]: version}
   writeFileSync(join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
-  // oclif's manifest: commands listed without loading them (`oclif manifest` does the same)
-  const plugin = new Plugin({root, type: 'core', isRoot: true, ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true})
-  await plugin.load()
-  writeFileSync(join(stage, 'oclif.manifest.json'), JSON.stringify(plugin.manifest, null, 2) + '\n')
+  // oclif's manifest, made afresh: commands listed without loading them
+  await writeOclifManifest(root, join(stage, 'oclif.manifest.json'))
   return stage
 }
 

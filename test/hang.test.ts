@@ -111,3 +111,21 @@ test('the plugin host dies with the CLI: kill -9 of scaptool leaves no plugin pr
   }
   t.false(alive, `plugin host ${host} outlived the CLI`)
 })
+
+test('the plugin host started ahead (while oclif loads) and never used ends with the CLI', async (t) => {
+  // `record` starts its plugin host first thing; a usage error then ends the CLI before any run.
+  const mark = `SCAPTOOL_TEST_MARK=${process.pid}-${Date.now()}`
+  const [r, ms] = await timed(() => cli(['record', '-p', HANG, '-o', join(tempDir(), 'x.scap'), '--max-events', '0'], {env: {...process.env, [mark.split('=')[0]]: mark.split('=')[1]}}))
+  t.is(r.status, 2, r.stderr)
+  t.true(ms < 5000, `took ${ms} ms`)
+  const marked = () =>
+    spawnSync('sh', ['-c', `grep -lsa '${mark}' /proc/[0-9]*/environ || true`], {encoding: 'utf8'})
+      .stdout.split('\n')
+      .filter((f) => f && !f.startsWith(`/proc/${process.pid}/`))
+  let left = marked()
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    left = marked()
+  }
+  t.deepEqual(left, [], 'processes of that run still alive')
+})

@@ -123,7 +123,7 @@ test.serial('npm run package makes both tarballs: a stripped addon under 15 MB, 
   t.like(packageJsonOf(packed.platform), {name: 'scaptool-linux-x64-gnu', version, os: ['linux'], cpu: ['x64'], libc: ['glibc'], main: 'scaptool.linux-x64-gnu.node', license: 'Apache-2.0'})
 
   const files = filesOf(packed.main)
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'oclif.manifest.json', 'bin/run.js', 'native/node/binding.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/commands/index.js']) t.true(files.includes(f), `${f} is packed`)
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'oclif.manifest.json', 'bin/run.js', 'native/node/binding.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/commands/print.js', 'dist/commands/plugin/info.js']) t.true(files.includes(f), `${f} is packed`)
   t.deepEqual(files.filter((f) => f.endsWith('.map') || f.startsWith('dist/scripts/') || f.endsWith('.node') || f.startsWith('src/') || f === 'dist/src/native.d.ts'), [])
   const pkg = packageJsonOf(packed.main)
   t.like(pkg, {name: 'scaptool', version, license: 'Apache-2.0', optionalDependencies: {'scaptool-linux-x64-gnu': version}})
@@ -136,7 +136,7 @@ test.serial('npm run package makes both tarballs: a stripped addon under 15 MB, 
   // oclif's manifest: the commands and their flags, so that oclif need not load them to list them
   const manifest = JSON.parse(execFileSync('tar', ['xzOf', packed.main, 'package/oclif.manifest.json'], {encoding: 'utf8'})) as {version: string; commands: Record<string, {flags: Record<string, unknown>}>}
   t.is(manifest.version, version)
-  t.deepEqual(Object.keys(manifest.commands).sort(), Object.keys((await import('../commands/index.js')).COMMANDS).sort())
+  t.deepEqual(Object.keys(manifest.commands).sort(), ['convert', 'demo', 'diff', 'info', 'merge', 'plugin:fields', 'plugin:info', 'print', 'record', 'replay'])
   t.truthy(manifest.commands.replay.flags['list-fields'])
 })
 

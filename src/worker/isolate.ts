@@ -3,14 +3,13 @@
 // same record is the watchdog's: a plugin call that makes no progress for longer than the
 // plugin timeout gets the child killed and is reported the same way. The child dies with its
 // parent (PR_SET_PDEATHSIG), so a stuck plugin never outlives scaptool.
-import {fork} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {fileURLToPath} from 'node:url'
 
 import {FilterError, GoldenError, PluginError, ScapError, UsageError} from '../errors.js'
 import {native} from '../native.js'
+import {takePluginHost} from './host-process.js'
 import type {FromChild, Job, OutputChunk, SerializedError, ToChild} from './protocol.js'
 
 export interface IsolatedRun<T> {
@@ -102,16 +101,9 @@ export function runIsolated<T>(
   onOutput?: (chunk: OutputChunk) => void | Promise<void>,
   options: IsolationOptions = {},
 ): IsolatedRun<T> {
-  const here = fileURLToPath(import.meta.url)
-  const fromSource = here.endsWith('.ts')
-  const childPath = join(here, '..', fromSource ? 'child.ts' : 'child.js')
   const dir = mkdtempSync(join(tmpdir(), 'scaptool-run-'))
   const crashFile = join(dir, 'crash-record')
-  const child = fork(childPath, [], {
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
-  })
+  const child = takePluginHost()
   let stderrTail = ''
   child.stderr!.on('data', (chunk: Buffer) => {
     if (options.echoStderr !== false) process.stderr.write(chunk)

@@ -101,12 +101,13 @@ impl GoldenHeader {
 
 /// Appends one row (with its newline) to `line`.
 pub fn format_row<'a>(line: &mut String, evtnum: u64, ts: u64, plugin_id: Option<u32>, cells: impl Iterator<Item = &'a str>) {
-    use std::fmt::Write as _;
-    let _ = write!(line, "{evtnum}\t{ts}\t");
+    let mut digits = itoa::Buffer::new();
+    line.push_str(digits.format(evtnum));
+    line.push('\t');
+    line.push_str(digits.format(ts));
+    line.push('\t');
     match plugin_id {
-        Some(id) => {
-            let _ = write!(line, "{id}");
-        }
+        Some(id) => line.push_str(digits.format(id)),
         None => line.push_str(ABSENT),
     }
     for c in cells {

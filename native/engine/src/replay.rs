@@ -12,7 +12,8 @@
 //! The capture is processed in windows of events, bounded in events (`--window`), in event
 //! bytes ([`WINDOW_BYTES`]) and, adaptively, in cell text: a window whose extracted values
 //! exceed [`CELL_BUDGET`] in a pass makes the next windows smaller (large payloads extracted
-//! whole), so memory stays flat whatever the payload size. When every plugin's API
+//! whole), so memory stays flat whatever the payload size. Windows start at
+//! [`FIRST_WINDOW_EVENTS`] and double while their cells stay small. When every plugin's API
 //! generation allows concurrent calls on distinct states (2.0+), the forward, reverse,
 //! shuffled and batched passes of a window run on separate threads.
 
@@ -150,9 +151,14 @@ pub struct ReplayReport {
 }
 
 /// Event bytes per window (the events are held once, in the v2 layout).
-pub const WINDOW_BYTES: usize = 32 << 20;
-/// Cell text per pass and window above which the next windows hold fewer events.
-pub const CELL_BUDGET: usize = 32 << 20;
+pub const WINDOW_BYTES: usize = 16 << 20;
+/// Cell text per pass and window above which the next windows hold fewer events. Up to four
+/// tables (forward, reverse, shuffled, golden rows) live at once, each with up to twice its
+/// text in capacity: 16 MiB keeps a window's cells near 128 MiB whatever the fields return.
+pub const CELL_BUDGET: usize = 16 << 20;
+/// Events in the first window: windows start small and double while their cells stay small,
+/// so that the first window of large events cannot exceed the cell budget many times over.
+pub const FIRST_WINDOW_EVENTS: usize = 1024;
 
 /// One pass (forward, reverse, shuffled or batched): its plans, states, table and buffers.
 struct Pass {
@@ -377,7 +383,7 @@ impl Replayer {
             probed_columns,
             last_shuffle: None,
             threads,
-            window_events: opts.window.max(1),
+            window_events: opts.window.clamp(1, FIRST_WINDOW_EVENTS),
             bytes: Vec::new(),
             offsets: Vec::new(),
             keys: Vec::new(),

@@ -62,13 +62,12 @@ impl ValueRef<'_> {
 
     pub fn render(self, out: &mut String) {
         match self {
-            ValueRef::U64(v) => {
-                let _ = write!(out, "{v}");
-            }
+            ValueRef::U64(v) => out.push_str(itoa::Buffer::new().format(v)),
             ValueRef::Str(s) => render_string(s, out),
             ValueRef::Bool(b) => out.push_str(if b { "true" } else { "false" }),
             ValueRef::RelTime(v) => {
-                let _ = write!(out, "{v}ns");
+                out.push_str(itoa::Buffer::new().format(v));
+                out.push_str("ns");
             }
             ValueRef::AbsTime(v) => render_abstime(v, out),
             ValueRef::IpAddr(a) | ValueRef::IpNet(a) => {
@@ -142,21 +141,31 @@ pub fn ip_from_bytes(bytes: &[u8]) -> Option<IpAddr> {
 pub fn render_string(bytes: &[u8], out: &mut String) {
     out.push('"');
     for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
-                }
-                c => out.push(c),
+        // Every character that needs an escape is ASCII, so runs between them are whole
+        // characters: copied in one piece, not character by character.
+        let valid = chunk.valid();
+        let mut run = 0;
+        for (i, b) in valid.bytes().enumerate() {
+            let escape = match b {
+                b'"' => "\\\"",
+                b'\\' => "\\\\",
+                b'\n' => "\\n",
+                b'\r' => "\\r",
+                b'\t' => "\\t",
+                0x08 => "\\b",
+                0x0c => "\\f",
+                0..0x20 | 0x7f => "",
+                _ => continue,
+            };
+            out.push_str(&valid[run..i]);
+            run = i + 1;
+            if escape.is_empty() {
+                let _ = write!(out, "\\u{:04x}", b);
+            } else {
+                out.push_str(escape);
             }
         }
+        out.push_str(&valid[run..]);
         for b in chunk.invalid() {
             let _ = write!(out, "\\x{b:02x}");
         }
@@ -210,6 +219,8 @@ mod tests {
         );
         assert_eq!(r(&ExtractedValue::Str(b"\xff\xfe\xc3(".to_vec())), r#""\xff\xfe\xc3(""#);
         assert_eq!(r(&ExtractedValue::Str("é".as_bytes().to_vec())), "\"é\"");
+        // runs between escapes, invalid bytes between valid runs
+        assert_eq!(r(&ExtractedValue::Str(b"ab\tc\xc3\xa9\x01z\xffq\"".to_vec())), r#""ab\tcé\u0001z\xffq\"""#);
         assert_eq!(r(&ExtractedValue::Bool(true)), "true");
         assert_eq!(r(&ExtractedValue::RelTime(1_234_000)), "1234000ns");
         assert_eq!(r(&ExtractedValue::AbsTime(5000)), "1970-01-01T00:00:00.000005000Z");
