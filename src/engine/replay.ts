@@ -169,6 +169,11 @@ export interface ReplayReport {
   positions: Positions
   /** With `distributions`: each column's most frequent values. */
   distributions: ValueDistribution[]
+  /**
+   * Where the time went (ms of wall time): reading the capture, reading the golden file,
+   * extracting (every pass, plugin calls and rendering), comparing.
+   */
+  timings: {readMs: number; goldenMs: number; extractMs: number; compareMs: number}
 }
 
 export interface ReplayResult extends ReplayReport {

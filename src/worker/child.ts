@@ -61,6 +61,7 @@ process.on('message', (msg: ToChild) => {
   }
   native.dieWithParent(msg.parentPid)
   native.installCrashRecorder(msg.crashFile)
+  native.blockStdio()
   run(msg.job)
     .then(
       (result): FromChild => ({type: 'result', result}),

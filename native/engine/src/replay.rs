@@ -27,6 +27,7 @@ use serde::Serialize;
 use crate::error::{EngineError, EngineErrorKind};
 use crate::compare::{self, CompareSpec, PartOutcome};
 use crate::golden::{GoldenHeader, GoldenReader, GoldenWriter, LineBlock};
+use read_ahead::{ReadAhead, WindowBuffers};
 use crate::order::{self, SplitMix64};
 use crate::positions::{self, EvtnumBins, Positions};
 use crate::rows::{self, CellTable, EventKey, Plans, Scratch};
@@ -34,6 +35,7 @@ use crate::session::Session;
 use crate::spec::ReplayOptions;
 use crate::top_values::{TopValues, ValueDistribution};
 
+mod read_ahead;
 mod stateful;
 
 #[derive(Clone, Debug, Serialize)]
@@ -148,6 +150,31 @@ pub struct ReplayReport {
     pub positions: Positions,
     /// Each column's most frequent values (with `distributions`; filled by `finish`).
     pub distributions: Vec<ValueDistribution>,
+    /// Where the replay's time went, in milliseconds of wall time.
+    pub timings: PhaseTimings,
+}
+
+/// Wall time per phase of the window loop. `extractMs` holds every pass of a window (they run
+/// side by side when the plugins allow it), plugin calls and value rendering alike; a stateful
+/// replay extracts while it reads, so its extraction counts as `readMs`.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PhaseTimings {
+    /// Reading and decoding the capture into windows.
+    pub read_ms: f64,
+    /// Reading the golden file's rows.
+    pub golden_ms: f64,
+    pub extract_ms: f64,
+    /// Comparing with the golden rows and between passes.
+    pub compare_ms: f64,
+}
+
+impl PhaseTimings {
+    fn add(total: &mut f64, since: &mut Instant) {
+        let now = Instant::now();
+        *total += now.duration_since(*since).as_secs_f64() * 1e3;
+        *since = now;
+    }
 }
 
 /// Event bytes per window (the events are held once, in the v2 layout).
@@ -213,10 +240,17 @@ pub struct Replayer {
     session: Session,
     /// For each golden column: the session column that replays it.
     provided: Vec<Option<usize>>,
+    /// The golden file, read in line (a stateful replay); else the read-ahead thread has it.
     golden: Option<GoldenReader>,
     golden_path: Option<String>,
+    /// Rows are compared with a golden file.
+    comparing: bool,
     update: Option<GoldenWriter>,
-    reader: ScapReader,
+    input: Input,
+    /// The capture reader's position after the current window.
+    position: u64,
+    /// The golden file goes on past the capture (found with the last window, reported after it).
+    golden_end: Option<EngineError>,
     forward: Pass,
     /// With spare threads (order passes off), the window is split: `forward` extracts the first
     /// part, each of these (fresh states too) one of the others, in parallel.
@@ -251,6 +285,13 @@ pub struct Replayer {
     started: Instant,
     /// libsinsp's state of the capture, when the run needs it (`replay/stateful.rs`).
     stateful: Option<stateful::StatefulReplay>,
+}
+
+/// Where windows come from: the reader itself (a stateful replay parses items as it reads), or
+/// the read-ahead thread.
+enum Input {
+    InLine(ScapReader),
+    Ahead(ReadAhead),
 }
 
 impl Replayer {
@@ -363,17 +404,27 @@ impl Replayer {
             progress: ReplayProgress { file_size: reader.file_size(), batching_probeable: !probed.is_empty() && stateful.is_none(), ..Default::default() },
             positions: Positions::default(),
             distributions: Vec::new(),
+            timings: PhaseTimings::default(),
         };
         let bins = EvtnumBins::new(1 + 4 * report.columns.len());
         let top_values = if opts.distributions { report.columns.iter().map(|_| TopValues::default()).collect() } else { Vec::new() };
         let recorded = report.recorded.clone();
         let identity = provided.iter().enumerate().all(|(gi, p)| *p == Some(gi)) && provided.len() == session.columns.len();
+        let comparing = golden.is_some();
+        let (input, golden) = if stateful.is_some() {
+            (Input::InLine(reader), golden)
+        } else {
+            (Input::Ahead(ReadAhead::start(reader, golden, &opts.capture)?), None)
+        };
         Ok(Replayer {
             session,
             golden,
             golden_path,
+            comparing,
             update,
-            reader,
+            input,
+            position: 0,
+            golden_end: None,
             forward,
             forward_parts,
             chunk: 0,
@@ -410,15 +461,23 @@ impl Replayer {
             self.report.progress.done = true;
             return Ok(self.report.progress.clone());
         }
+        let mut since = Instant::now();
         self.fill_window()?;
+        PhaseTimings::add(&mut self.report.timings.read_ms, &mut since);
         if !self.offsets.is_empty() {
             self.read_golden_rows()?;
+            PhaseTimings::add(&mut self.report.timings.golden_ms, &mut since);
             let outcomes = self.run_passes()?;
+            PhaseTimings::add(&mut self.report.timings.extract_ms, &mut since);
             self.merge(outcomes)?;
             self.check_orders();
+            PhaseTimings::add(&mut self.report.timings.compare_ms, &mut since);
             self.adapt_window();
         }
-        self.report.progress.position = self.reader.position();
+        self.report.progress.position = match &self.input {
+            Input::InLine(reader) => reader.position(),
+            Input::Ahead(_) => self.position,
+        };
         self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
         if self.report.progress.done {
             self.check_golden_end()?;
@@ -430,32 +489,26 @@ impl Replayer {
         if self.stateful.is_some() {
             return self.fill_window_stateful();
         }
-        self.bytes.clear();
-        self.offsets.clear();
-        self.keys.clear();
-        while self.offsets.len() < self.window_events && self.bytes.len() < WINDOW_BYTES {
-            match self.reader.next_event() {
-                Ok(Some(ev)) => {
-                    let start = self.bytes.len();
-                    self.offsets.push(start);
-                    ev.record.write_v2(&mut self.bytes);
-                    self.keys.push(EventKey::of(ev.evtnum, &self.bytes[start..]));
-                }
-                Ok(None) => {
-                    self.report.progress.done = true;
-                    break;
-                }
-                Err(e) => {
-                    let evtnum = self.reader.events_read() + 1;
-                    return Err(EngineError::capture(&self.opts.capture, e).at_event(evtnum));
-                }
-            }
+        let Input::Ahead(ahead) = &mut self.input else { unreachable!("only a stateful replay reads in line") };
+        let window = ahead.receive(self.window_events)?;
+        let done = WindowBuffers {
+            bytes: std::mem::replace(&mut self.bytes, window.buffers.bytes),
+            offsets: std::mem::replace(&mut self.offsets, window.buffers.offsets),
+            keys: std::mem::replace(&mut self.keys, window.buffers.keys),
+            lines: std::mem::replace(&mut self.lines, window.buffers.lines),
+        };
+        self.position = window.position;
+        self.golden_end = window.golden_end;
+        if window.end {
+            self.report.progress.done = true;
+        } else {
+            // the next window is read while this one is extracted (its size lags by a window)
+            ahead.request(self.window_events, done);
         }
         self.report.events += self.offsets.len() as u64;
         self.report.progress.events = self.report.events;
         Ok(())
     }
-
 
     /// Sizes the next window from this one's largest cell table: fewer events when the cells
     /// exceeded the budget, back towards `--window` when they are small. Memory held for a
@@ -483,7 +536,7 @@ impl Replayer {
         }
     }
 
-    /// The golden rows of the window (one per event).
+    /// The golden rows of the window (one per event), when read in line.
     fn read_golden_rows(&mut self) -> Result<(), EngineError> {
         let n = self.offsets.len();
         let Some(golden) = self.golden.as_mut() else { return Ok(()) };
@@ -520,7 +573,7 @@ impl Replayer {
             golden_path: &golden_path,
             write_rows: self.update.is_some(),
         };
-        let lines = self.golden.as_ref().map(|_| &self.lines);
+        let lines = self.comparing.then_some(&self.lines);
         let check = |p: &Pass, start: usize, end: usize| compare::check_part(&p.table, &keys[start..end], lines.map(|l| (l, start)), &spec);
         // a stateful window was extracted while it was read
         if self.stateful.is_some() {
@@ -679,14 +732,13 @@ impl Replayer {
     }
 
     fn check_golden_end(&mut self) -> Result<(), EngineError> {
-        let path = self.golden_path.clone().unwrap_or_default();
-        if let Some(golden) = self.golden.as_mut() {
-            if let Some(row) = golden.next_row()? {
-                let evtnum = row.evtnum;
-                return Err(EngineError::golden(&path, format!("the golden file has a row for evt.num {evtnum} but the capture ends before it: it belongs to another capture")));
-            }
+        if let Some(e) = self.golden_end.take() {
+            return Err(e);
         }
-        Ok(())
+        match self.golden.as_mut() {
+            Some(golden) => read_ahead::golden_goes_on(golden),
+            None => Ok(()),
+        }
     }
 
     /// Ends the replay: destroys the states, completes an updated golden file.

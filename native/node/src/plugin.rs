@@ -108,6 +108,23 @@ pub fn die_with_parent(parent: u32) -> Result<()> {
     Ok(())
 }
 
+/// Puts stdout and stderr back in blocking mode. A Node process that touches a piped
+/// `process.stdout` makes the pipe non-blocking for every process sharing it (libuv), and a
+/// plugin's printf into a full non-blocking pipe fails with EAGAIN: its lines are lost. Plugins
+/// expect the blocking descriptors libsinsp's hosts give them.
+#[napi]
+pub fn block_stdio() {
+    for fd in [1, 2] {
+        // SAFETY: fcntl on descriptors this process owns; failures leave them as they are.
+        unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            if flags >= 0 && flags & libc::O_NONBLOCK != 0 {
+                libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK);
+            }
+        }
+    }
+}
+
 /// The plugin calls that were in progress when the process that wrote `path` died (JSON).
 #[napi]
 pub fn read_crash_records(path: String) -> Result<String> {

@@ -14,7 +14,7 @@ use plugin_host::inspector::Inspector;
 use plugin_host::{EventRef, PluginState};
 use scap::Item;
 
-use super::{Pass, Replayer, WINDOW_BYTES};
+use super::{Input, Pass, Replayer, WINDOW_BYTES};
 use crate::capture_state::{capture_has_syscall_events, plugins_need_state, CaptureState, Fed};
 use crate::error::EngineError;
 use crate::rows::{self, CellTable, EventKey, Plans, Scratch};
@@ -68,19 +68,20 @@ impl Replayer {
     /// each event handed out extracted at once into the forward pass's table.
     pub(super) fn fill_window_stateful(&mut self) -> Result<(), EngineError> {
         let Some(st) = self.stateful.as_mut() else { return Ok(()) };
+        let Input::InLine(reader) = &mut self.input else { unreachable!("a stateful replay reads in line") };
         self.bytes.clear();
         self.offsets.clear();
         self.keys.clear();
         self.forward.table.reset(0, self.session.columns.len());
         while self.offsets.len() < self.window_events && self.bytes.len() < WINDOW_BYTES {
-            let item = match self.reader.next_item() {
+            let item = match reader.next_item() {
                 Ok(Some(item)) => item,
                 Ok(None) => {
                     self.report.progress.done = true;
                     break;
                 }
                 Err(e) => {
-                    let evtnum = self.reader.events_read() + 1;
+                    let evtnum = reader.events_read() + 1;
                     return Err(EngineError::capture(&self.opts.capture, e).at_event(evtnum));
                 }
             };
