@@ -8,6 +8,9 @@ npm run -s build
 echo "== ratios against sysdig on the five workloads (issue #11)"
 node dist/scripts/bench/ratios.js
 echo
+echo "== where the time goes: start-up stages, replay phases, CPU by library (issue #11)"
+node dist/scripts/bench/split.js
+echo
 echo "== k8s-audit-like events: golden size and replay cost (issue #11)"
 node dist/scripts/bench/audit.js
 echo
