@@ -6,7 +6,7 @@
 //! cells to find the columns that differ, or to tell a golden file of another capture.
 
 use crate::error::EngineError;
-use crate::golden::{format_row, parse_row, LineBlock, ABSENT, ERROR, NOT_APPLICABLE};
+use crate::golden::{format_row, parse_row, row_matches, LineBlock, ABSENT, ERROR, NOT_APPLICABLE};
 use crate::positions::EvtnumBins;
 use crate::replay::Mismatch;
 use crate::rows::{CellTable, EventKey};
@@ -67,16 +67,11 @@ pub fn check_part(table: &CellTable, keys: &[EventKey], lines: Option<(&LineBloc
         }
     }
     let Some((block, first)) = lines else { return out };
-    let mut ours = String::with_capacity(128);
     for (i, key) in keys.iter().enumerate() {
         let line = block.line(first + i);
-        if spec.identity {
-            ours.clear();
-            format_row(&mut ours, key.evtnum, key.ts, key.plugin_id, table.row(i));
-            if ours.as_bytes()[..ours.len() - 1] == *line.as_bytes() {
-                out.compared.iter_mut().for_each(|c| *c += 1);
-                continue;
-            }
+        if spec.identity && row_matches(line, key.evtnum, key.ts, key.plugin_id, table.row(i)) {
+            out.compared.iter_mut().for_each(|c| *c += 1);
+            continue;
         }
         let line_no = block.first_line + (first + i) as u64;
         let row = match parse_row(line, spec.provided.len()) {

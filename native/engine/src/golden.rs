@@ -117,6 +117,38 @@ pub fn format_row<'a>(line: &mut String, evtnum: u64, ts: u64, plugin_id: Option
     line.push('\n');
 }
 
+/// Whether `line` (without its newline) is the row [`format_row`] writes for these values:
+/// checked in place, without writing the row.
+pub fn row_matches<'a>(line: &str, evtnum: u64, ts: u64, plugin_id: Option<u32>, cells: impl Iterator<Item = &'a str>) -> bool {
+    fn take(rest: &mut &[u8], part: &str) -> bool {
+        match rest.strip_prefix(part.as_bytes()) {
+            Some(tail) => {
+                *rest = tail;
+                true
+            }
+            None => false,
+        }
+    }
+    let mut rest = line.as_bytes();
+    let mut digits = itoa::Buffer::new();
+    if !(take(&mut rest, digits.format(evtnum)) && take(&mut rest, "\t") && take(&mut rest, digits.format(ts)) && take(&mut rest, "\t")) {
+        return false;
+    }
+    let id = match plugin_id {
+        Some(id) => take(&mut rest, digits.format(id)),
+        None => take(&mut rest, ABSENT),
+    };
+    if !id {
+        return false;
+    }
+    for c in cells {
+        if !(take(&mut rest, "\t") && take(&mut rest, c)) {
+            return false;
+        }
+    }
+    rest.is_empty()
+}
+
 /// Rows read in one go, as raw lines (without their newline), reused window after window.
 #[derive(Default)]
 pub struct LineBlock {
@@ -446,6 +478,32 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("golden-test-{}-{name}", std::process::id()));
         fs::create_dir_all(&dir).unwrap();
         dir.join("x.golden")
+    }
+
+    #[test]
+    fn row_matches_is_format_row_without_the_string() {
+        let cases: [(u64, u64, Option<u32>, Vec<&str>); 4] = [
+            (1, 1_700_000_000_000_000_000, Some(999), vec!["1", "\"a\\tb\"", "-"]),
+            (18_446_744_073_709_551_615, 0, None, vec![]),
+            (42, 7, Some(0), vec!["", "", "x"]),
+            (3, 3, Some(3), vec!["33", "3"]),
+        ];
+        for (evtnum, ts, id, cells) in cases {
+            let mut line = String::new();
+            format_row(&mut line, evtnum, ts, id, cells.iter().copied());
+            let line = line.strip_suffix('\n').unwrap();
+            assert!(row_matches(line, evtnum, ts, id, cells.iter().copied()), "{line}");
+            // any other row, or any change of the line, does not match
+            assert!(!row_matches(line, evtnum + 1, ts, id, cells.iter().copied()));
+            assert!(!row_matches(line, evtnum, ts ^ 1, id, cells.iter().copied()));
+            assert!(!row_matches(line, evtnum, ts, id.map(|i| i + 1).or(Some(0)), cells.iter().copied()));
+            assert!(!row_matches(&format!("{line}\t"), evtnum, ts, id, cells.iter().copied()));
+            assert!(!row_matches(&line[..line.len() - 1], evtnum, ts, id, cells.iter().copied()));
+            assert!(!row_matches(line, evtnum, ts, id, cells.iter().copied().chain(["more"])));
+            if !cells.is_empty() {
+                assert!(!row_matches(line, evtnum, ts, id, cells.iter().copied().take(cells.len() - 1)));
+            }
+        }
     }
 
     #[test]
