@@ -41,6 +41,7 @@ function report(rec: {version: string; fields: Array<{name: string; type: string
     plugins: [{name: 'p', version: now.version, path: 'libp.so', generation: '3.x', requiredApiVersion: '3.0.0', fields: now.fields}],
     recordedPlugins: [header],
     progress: {events: 10, position: 0, fileSize: 0, elapsedMs: 0, done: true, batchingProbeable: false},
+    timings: {readMs: 0, goldenMs: 0, extractMs: 0, compareMs: 0},
   }
 }
 

@@ -16,6 +16,7 @@
 // failure paths, so its size costs nothing where it matters.
 #![allow(clippy::result_large_err)]
 
+pub mod capture_feed;
 pub mod capture_state;
 pub mod clock;
 pub mod compare;

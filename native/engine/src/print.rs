@@ -22,10 +22,10 @@ use std::time::Instant;
 use scap_filter::{CompiledFilter, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
-use crate::capture_state::FeedPos;
+use crate::capture_feed::{CaptureFeed, Fed};
 use crate::clock::Clock;
 use crate::error::{EngineError, FilterLocation};
-use crate::event_batch::{BatchReader, EventBatch};
+use crate::event_batch::EventBatch;
 use crate::evt_fields::{is_initial_state_event, is_metaevent};
 use crate::extraction::{EvtContext, Extraction};
 use crate::fieldset::FieldSet;
@@ -120,10 +120,9 @@ pub struct Printer {
     other_format: OutputFormat,
     extraction: Extraction,
     ctx: EvtContext,
-    reader: BatchReader,
-    /// Events as read from the capture; `batch` holds those libsinsp hands out (converted,
-    /// numbered), all of them or, when the run follows the state event by event, one.
-    raw: EventBatch,
+    input: CaptureFeed,
+    /// The events libsinsp hands out (converted, numbered): a capture batch's, or one when the
+    /// run follows the state event by event.
     batch: EventBatch,
     matched_idx: Vec<usize>,
     all_idx: Vec<usize>,
@@ -132,11 +131,6 @@ pub struct Printer {
     /// Events of the batch before this index come before the capture's first non-meta event:
     /// their `evt.reltime` base is still 0 in libsinsp.
     meta_prefix: usize,
-    /// The capture batch in `raw` still has events to hand out (from `feed` on).
-    raw_pending: bool,
-    /// More capture batches follow `raw`.
-    raw_more: bool,
-    feed: FeedPos,
     /// The next of `matched_idx` to print: a step stops at [`STEP_OUTPUT_BUDGET`] and the
     /// next one goes on from here.
     emit_next: usize,
@@ -170,10 +164,9 @@ impl Printer {
         let filter_ids: Vec<u32> = filter.as_ref().map(|f| f.fields().iter().map(|r| r.id).collect()).unwrap_or_default();
         let format_ids: Vec<u32> = plugin_format.fields().iter().chain(other_format.fields()).map(|r| r.id).collect();
         let extraction = Extraction::new(&set, &[filter_ids, format_ids])?;
-        let reader = BatchReader::open(&opts.capture, opts.batch_events)?;
-        let progress = PrintProgress { file_size: reader.file_size(), ..Default::default() };
+        let input = CaptureFeed::open(&opts.capture, opts.batch_events)?;
+        let progress = PrintProgress { file_size: input.file_size(), ..Default::default() };
         Ok(Printer {
-            raw: EventBatch::new(opts.batch_events, 16 << 20),
             batch: EventBatch::new(opts.batch_events, 16 << 20),
             // libsinsp reading a capture has no host name: evt.hostname is empty whatever the
             // capture's machine info or SCAP_HOSTNAME say (sinsp-example and Falco's replay agree)
@@ -184,14 +177,11 @@ impl Printer {
             plugin_format,
             other_format,
             extraction,
-            reader,
+            input,
             matched_idx: Vec::new(),
             all_idx: Vec::new(),
             at_initial_state: true,
             meta_prefix: 0,
-            raw_pending: false,
-            raw_more: true,
-            feed: FeedPos::default(),
             emit_next: 0,
             stopping: false,
             progress,
@@ -214,36 +204,14 @@ impl Printer {
                 self.end_capture()?;
                 break;
             }
-            if self.raw_pending && self.feed.finished(&self.raw) {
-                self.raw_pending = false;
-                if !self.raw_more {
+            match self.input.next_view(&mut self.set, &mut self.batch, &mut fetched, &mut self.progress.position)? {
+                Fed::View => self.select_batch()?,
+                Fed::Later => break,
+                Fed::End => {
                     self.end_capture()?;
                     break;
                 }
             }
-            if !self.raw_pending {
-                // one capture batch per step, so that progress reports come regularly
-                if fetched {
-                    break;
-                }
-                fetched = true;
-                match self.reader.next_batch()? {
-                    Some(f) => {
-                        let old = std::mem::replace(&mut self.raw, f.batch);
-                        self.reader.recycle(old);
-                        self.progress.position = f.position;
-                        self.raw_more = f.more;
-                    }
-                    None => {
-                        self.end_capture()?;
-                        break;
-                    }
-                }
-                self.raw_pending = true;
-                self.feed = FeedPos::default();
-            }
-            self.set.fill_view(&self.raw, &mut self.feed, &mut self.batch)?;
-            self.select_batch()?;
         }
         if let Some(fd) = self.opts.output_fd {
             if crate::fd_output::write_out(fd, out)? == crate::fd_output::FdWrite::Closed {

@@ -33,10 +33,11 @@ use plugin_host::version::PluginVersion;
 use scap_filter::{falco_alert_format, CompiledFilter, Definitions, ErrorKind, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
-use crate::capture_state::{capture_has_syscall_events, FeedPos};
+use crate::capture_feed::{CaptureFeed, Fed};
+use crate::capture_state::capture_has_syscall_events;
 use crate::clock::{self, Clock};
 use crate::error::EngineError;
-use crate::event_batch::{BatchReader, EventBatch};
+use crate::event_batch::EventBatch;
 use crate::evt_fields::{machine_hostname, scap_hostname};
 use crate::extraction::{EvtContext, Extraction};
 use crate::fieldset::FieldSet;
@@ -245,9 +246,8 @@ pub struct RulesRunner {
     first_only: bool,
     extraction: Extraction,
     ctx: EvtContext,
-    reader: BatchReader,
-    /// Events as read; `batch` holds those libsinsp hands out (see `print`).
-    raw: EventBatch,
+    input: CaptureFeed,
+    /// The events libsinsp hands out (see `print`).
     batch: EventBatch,
     /// Source name → rules (indexes) for it, in order.
     by_source: HashMap<String, Vec<usize>>,
@@ -256,10 +256,6 @@ pub struct RulesRunner {
     all_idx: Vec<usize>,
     hit_idx: Vec<usize>,
     hits: Vec<(usize, usize)>,
-    /// The capture batch in `raw` still has events to hand out (from `feed` on); more follow it.
-    raw_pending: bool,
-    raw_more: bool,
-    feed: FeedPos,
     /// The next of `hits` to render: a step stops at [`STEP_OUTPUT_BUDGET`].
     emit_next: usize,
     summary: RulesSummary,
@@ -455,7 +451,7 @@ impl RulesRunner {
         let cond_ids: Vec<u32> = rules.iter().flat_map(|r| r.filter.fields().iter().map(|f| f.id)).collect();
         let out_ids: Vec<u32> = rules.iter().flat_map(|r| r.alert.fields().iter().chain(r.output.fields()).map(|f| f.id)).collect();
         let extraction = Extraction::new(&set, &[cond_ids, out_ids])?;
-        let reader = BatchReader::open(&opts.capture, opts.batch_events)?;
+        let input = CaptureFeed::open(&opts.capture, opts.batch_events)?;
         let alert_hostname = match std::env::var("FALCO_HOSTNAME") {
             Ok(h) if !h.is_empty() => h,
             _ => machine_hostname(),
@@ -471,10 +467,9 @@ impl RulesRunner {
             rule_matching: if first_only { "first".into() } else { "all".into() },
             sources,
             plugins: set.plugins.iter().map(|p| RulesPlugin { name: p.name().into(), version: p.plugin.info().version.clone(), path: p.spec.path.clone() }).collect(),
-            progress: RulesProgress { file_size: reader.file_size(), ..Default::default() },
+            progress: RulesProgress { file_size: input.file_size(), ..Default::default() },
         };
         Ok(RulesRunner {
-            raw: EventBatch::new(opts.batch_events, 16 << 20),
             batch: EventBatch::new(opts.batch_events, 16 << 20),
             ctx: EvtContext { clock, first_ts: None, hostname: scap_hostname() },
             counts: vec![0; rules.len()],
@@ -483,15 +478,12 @@ impl RulesRunner {
             rules,
             first_only,
             extraction,
-            reader,
+            input,
             by_source,
             alert_hostname,
             all_idx: Vec::new(),
             hit_idx: Vec::new(),
             hits: Vec::new(),
-            raw_pending: false,
-            raw_more: true,
-            feed: FeedPos::default(),
             emit_next: 0,
             summary,
             started: Instant::now(),
@@ -509,36 +501,14 @@ impl RulesRunner {
             if !self.emit(out, records) {
                 break; // the budget is spent: the rest at the next step
             }
-            if self.raw_pending && self.feed.finished(&self.raw) {
-                self.raw_pending = false;
-                if !self.raw_more {
+            match self.input.next_view(&mut self.set, &mut self.batch, &mut fetched, &mut self.summary.progress.position)? {
+                Fed::View => self.rules_batch()?,
+                Fed::Later => break,
+                Fed::End => {
                     self.end_capture()?;
                     break;
                 }
             }
-            if !self.raw_pending {
-                // one capture batch per step, so that progress reports come regularly
-                if fetched {
-                    break;
-                }
-                fetched = true;
-                match self.reader.next_batch()? {
-                    Some(f) => {
-                        let old = std::mem::replace(&mut self.raw, f.batch);
-                        self.reader.recycle(old);
-                        self.summary.progress.position = f.position;
-                        self.raw_more = f.more;
-                    }
-                    None => {
-                        self.end_capture()?;
-                        break;
-                    }
-                }
-                self.raw_pending = true;
-                self.feed = FeedPos::default();
-            }
-            self.set.fill_view(&self.raw, &mut self.feed, &mut self.batch)?;
-            self.rules_batch()?;
         }
         if let Some(fd) = self.opts.output_fd {
             if crate::fd_output::write_out(fd, out)? == crate::fd_output::FdWrite::Closed {
