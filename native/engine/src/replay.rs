@@ -538,14 +538,10 @@ impl Replayer {
 
     /// The golden rows of the window (one per event), when read in line.
     fn read_golden_rows(&mut self) -> Result<(), EngineError> {
-        let n = self.offsets.len();
-        let Some(golden) = self.golden.as_mut() else { return Ok(()) };
-        golden.read_block(n, &mut self.lines)?;
-        if self.lines.len() < n {
-            let evtnum = self.keys[self.lines.len()].evtnum;
-            return Err(EngineError::golden(golden.path(), format!("the golden file ends before event {evtnum} of the capture: it belongs to another capture")));
+        match self.golden.as_mut() {
+            Some(golden) => read_ahead::golden_rows(golden, &self.keys, &mut self.lines),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Extracts the window in every pass (in parallel when allowed), and checks each forward

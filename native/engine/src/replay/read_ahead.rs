@@ -110,18 +110,24 @@ impl Input {
         }
         let mut golden_end = None;
         if let Some(golden) = self.golden.as_mut() {
-            let n = w.offsets.len();
-            golden.read_block(n, &mut w.lines)?;
-            if w.lines.len() < n {
-                let evtnum = w.keys[w.lines.len()].evtnum;
-                return Err(EngineError::golden(golden.path(), format!("the golden file ends before event {evtnum} of the capture: it belongs to another capture")));
-            }
+            golden_rows(golden, &w.keys, &mut w.lines)?;
             if end {
                 golden_end = golden_goes_on(golden).err();
             }
         }
         Ok(ReadWindow { buffers: w, end, position: self.reader.position(), golden_end })
     }
+}
+
+/// Reads the golden rows of a window's events (`keys`): one each, or the golden file belongs to
+/// another capture.
+pub(super) fn golden_rows(golden: &mut GoldenReader, keys: &[EventKey], lines: &mut LineBlock) -> Result<(), EngineError> {
+    golden.read_block(keys.len(), lines)?;
+    if let Some(key) = keys.get(lines.len()) {
+        let evtnum = key.evtnum;
+        return Err(EngineError::golden(golden.path(), format!("the golden file ends before event {evtnum} of the capture: it belongs to another capture")));
+    }
+    Ok(())
 }
 
 /// Fails when the golden file has rows past the capture's last event.
