@@ -17,6 +17,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod capture_feed;
+pub mod capture_flusher;
 pub mod capture_state;
 pub mod clock;
 pub mod compare;

@@ -18,6 +18,7 @@ use scap::writer::{ScapWriter, WriterOptions};
 use scap::Compression;
 use serde::Serialize;
 
+use crate::capture_flusher::CaptureFlusher;
 use crate::error::EngineError;
 use crate::golden::GoldenWriter;
 use crate::rows::{self, CellTable, EventKey, Scratch};
@@ -92,9 +93,11 @@ pub struct Recorder {
     states: Vec<Option<PluginState>>,
     source_done: Vec<bool>,
     source_events: Vec<u64>,
-    /// The capture's temporary file (renamed into place by `finish`) and its writer.
+    /// The capture's temporary file (renamed into place by `finish`) and its writer, which
+    /// writes to the file through `flusher`.
     capture_out: Option<OutputFile>,
     writer: Option<ScapWriter>,
+    flusher: Option<CaptureFlusher>,
     golden: Option<GoldenWriter>,
     capture_path: String,
     batch: EventBatch,
@@ -132,8 +135,8 @@ impl Recorder {
         let golden_input: Vec<&Path> = golden_path.iter().map(Path::new).collect();
         let capture_out = OutputFile::create(output, &OutputPolicy { kind: OutputKind::Capture, inputs: &golden_input, force: opts.force })
             .map_err(|e| EngineError::output(&opts.output, e))?;
-        let writer = ScapWriter::to_output(&capture_out, &WriterOptions { compression: Some(compression), ..Default::default() })
-            .map_err(|e| EngineError::capture(&opts.output, e))?;
+        let (flusher, pipe) = capture_out.writer().and_then(CaptureFlusher::start).map_err(|e| EngineError::io(&opts.output, &e))?;
+        let writer = ScapWriter::new(Box::new(pipe), compression, &WriterOptions::default()).map_err(|e| EngineError::capture(&opts.output, e))?;
         let golden = match &golden_path {
             Some(p) => Some(GoldenWriter::create_with(Path::new(p), &session.golden_header(), &[output], opts.force)?),
             None => None,
@@ -164,6 +167,7 @@ impl Recorder {
             source_events: vec![0; n],
             capture_out: Some(capture_out),
             writer: Some(writer),
+            flusher: Some(flusher),
             golden,
             capture_path: opts.output.clone(),
             batch: EventBatch::default(),
@@ -275,6 +279,7 @@ impl Recorder {
             writer.write_event(0, 0, bytes).map_err(|e| EngineError::capture(&self.capture_path, e).at_event(first + i as u64))?;
             self.keys.push(EventKey::of(first + i as u64, bytes));
         }
+        // into the flusher's pipe: on file within FLUSH_INTERVAL
         writer.flush().map_err(|e| EngineError::capture(&self.capture_path, e))?;
         self.next_evtnum += n as u64;
         self.progress.events = self.next_evtnum - 1;
@@ -319,6 +324,7 @@ impl Recorder {
             state.destroy();
         }
         let stats = self.writer.take().expect("capture writer open").finish().map_err(|e| EngineError::capture(&self.capture_path, e))?;
+        self.flusher.take().expect("capture flusher running").finish().map_err(|e| EngineError::io(&self.capture_path, &e))?;
         // A recording of 0 events leaves nothing: such a capture reads as "no events" everywhere.
         let capture_out = self.capture_out.take().expect("capture output open");
         let golden = match self.golden.take() {

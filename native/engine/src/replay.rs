@@ -193,6 +193,8 @@ struct Pass {
     states: Vec<Option<PluginState>>,
     table: CellTable,
     scratch: Scratch,
+    /// The window's keys in the pass's order (reused window after window).
+    ordered_keys: Vec<EventKey>,
 }
 
 impl Pass {
@@ -210,12 +212,12 @@ impl Pass {
                 states.push(None);
             }
         }
-        Ok(Pass { plans, states, table: CellTable::default(), scratch: Scratch::default() })
+        Ok(Pass { plans, states, table: CellTable::default(), scratch: Scratch::default(), ordered_keys: Vec::new() })
     }
 
     /// A pass without states of its own: it borrows the forward pass's (see `Replayer::start`).
     fn shared(plans: Plans) -> Pass {
-        Pass { plans, states: Vec::new(), table: CellTable::default(), scratch: Scratch::default() }
+        Pass { plans, states: Vec::new(), table: CellTable::default(), scratch: Scratch::default(), ordered_keys: Vec::new() }
     }
 
     fn is_shared(&self) -> bool {
@@ -228,8 +230,12 @@ impl Pass {
             None => rows::extract(session, self.plans, &mut self.states, events, keys, &mut self.table, &mut self.scratch),
             Some(order) => {
                 let ev: Vec<EventRef<'_>> = order.iter().map(|&i| events[i]).collect();
-                let ks: Vec<EventKey> = order.iter().map(|&i| keys[i]).collect();
-                rows::extract(session, self.plans, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch)
+                let mut ks = std::mem::take(&mut self.ordered_keys);
+                ks.clear();
+                ks.extend(order.iter().map(|&i| keys[i]));
+                let result = rows::extract(session, self.plans, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch);
+                self.ordered_keys = ks;
+                result
             }
         }
     }

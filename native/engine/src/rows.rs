@@ -84,6 +84,7 @@ impl CellTable {
 pub struct EventKey {
     pub evtnum: u64,
     pub ts: u64,
+    pub event_type: u16,
     /// The plugin id of plugin (322) and async (402) events.
     pub plugin_id: Option<u32>,
 }
@@ -98,7 +99,7 @@ impl EventKey {
             scap::event_types::ASYNCEVENT_E if bytes.len() >= 42 && le_u32(bytes, 26) == 4 => Some(le_u32(bytes, 38)),
             _ => None,
         };
-        EventKey { evtnum, ts, plugin_id }
+        EventKey { evtnum, ts, event_type, plugin_id }
     }
 }
 
@@ -117,8 +118,8 @@ const NO_SOURCE: u32 = u32::MAX;
 /// The event source of an event: its plugin's source for plugin events (`None` when no plugin
 /// of the run declared its id), "syscall" for everything else (async events of the syscall
 /// source carry id 0).
-fn source_of<'s>(session: &'s Session, bytes: &[u8], key: &EventKey) -> Option<&'s str> {
-    match (le_u16(bytes, 20), key.plugin_id) {
+fn source_of<'s>(session: &'s Session, key: &EventKey) -> Option<&'s str> {
+    match (key.event_type, key.plugin_id) {
         (scap::event_types::PLUGINEVENT_E, Some(id)) => session.source_of(id),
         (scap::event_types::ASYNCEVENT_E, Some(0)) => Some("syscall"),
         (scap::event_types::ASYNCEVENT_E, Some(id)) => session.source_of(id),
@@ -152,21 +153,34 @@ pub fn extract(
         scratch.results.resize_with(session.plugins.len(), ExtractResults::new);
     }
     // Distinct sources of the batch, in order of appearance (usually one), and each event's.
+    // An event's source follows from its type and plugin id: consecutive events mostly share
+    // both, so the last answer is reused.
     let mut distinct: Vec<&str> = Vec::new();
+    let mut last: Option<((u16, Option<u32>), u32)> = None;
     scratch.sources.clear();
-    for (e, k) in events.iter().zip(keys) {
-        let index = match source_of(session, e.bytes, k) {
-            None => NO_SOURCE,
-            Some(s) => match distinct.iter().position(|d| *d == s) {
-                Some(i) => i as u32,
-                None => {
-                    distinct.push(s);
-                    (distinct.len() - 1) as u32
-                }
-            },
+    for k in keys {
+        let id = (k.event_type, k.plugin_id);
+        let index = match last {
+            Some((seen, index)) if seen == id => index,
+            _ => {
+                let index = match source_of(session, k) {
+                    None => NO_SOURCE,
+                    Some(s) => match distinct.iter().position(|d| *d == s) {
+                        Some(i) => i as u32,
+                        None => {
+                            distinct.push(s);
+                            (distinct.len() - 1) as u32
+                        }
+                    },
+                };
+                last = Some((id, index));
+                index
+            }
         };
         scratch.sources.push(index);
     }
+    // Every event of one source: the batch goes to the plugin as it is.
+    let uniform = distinct.len() == 1 && scratch.sources.iter().all(|&s| s == 0);
     for (pi, p) in session.plugins.iter().enumerate() {
         let plan = match plans {
             Plans::OneFieldPerCall => p.plan.as_ref(),
@@ -175,18 +189,26 @@ pub fn extract(
         let (Some(plan), Some(state)) = (plan, states.get_mut(pi).and_then(Option::as_mut)) else {
             continue;
         };
+        let columns: Vec<(usize, usize)> = session.columns_of(pi).map(|(column, col)| (column, col.request)).collect();
         for (si, source) in distinct.iter().enumerate().filter(|(_, s)| p.applies_to(s)) {
-            scratch.picked.clear();
-            scratch.picked.extend((0..events.len()).filter(|&i| scratch.sources[i] == si as u32));
-            let refs: Vec<EventRef<'_>> = scratch.picked.iter().map(|&i| events[i]).collect();
+            let picked_refs: Vec<EventRef<'_>>;
+            let refs: &[EventRef<'_>] = if uniform {
+                events
+            } else {
+                scratch.picked.clear();
+                scratch.picked.extend((0..events.len()).filter(|&i| scratch.sources[i] == si as u32));
+                picked_refs = scratch.picked.iter().map(|&i| events[i]).collect();
+                &picked_refs
+            };
             let results = &mut scratch.results[pi];
-            state.extract(plan, source, &refs, results).map_err(|e| {
+            state.extract(plan, source, refs, results).map_err(|e| {
                 let first = refs.first().map(|r| r.num).unwrap_or(0);
                 EngineError::plugin(p.name(), e).at_event(first)
             })?;
-            for (row, &event) in scratch.picked.iter().enumerate() {
-                for (column, col) in session.columns_of(pi) {
-                    table.set(event, column, &results.get(row, col.request));
+            for row in 0..refs.len() {
+                let event = if uniform { row } else { scratch.picked[row] };
+                for &(column, request) in &columns {
+                    table.set(event, column, &results.get(row, request));
                 }
             }
         }

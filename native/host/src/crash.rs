@@ -418,6 +418,15 @@ fn signal_name(sig: c_int) -> &'static [u8] {
     }
 }
 
+static LAST_WORDS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Sets the function the fatal-signal handler calls after its report, before the process dies
+/// (`None`: none). It runs in the signal handler: async-signal-safe code only (no allocation,
+/// no blocking lock). A recording writes out the capture bytes it still holds.
+pub fn set_last_words(last_words: Option<fn()>) {
+    LAST_WORDS.store(last_words.map_or(0, |f| f as usize), Ordering::Release);
+}
+
 extern "C" fn on_fatal_signal(sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
     let mut t = StackText { buf: [0; 1024], len: 0 };
     let slots = CURRENT.load(Ordering::Acquire);
@@ -457,9 +466,13 @@ extern "C" fn on_fatal_signal(sig: c_int, info: *mut libc::siginfo_t, _ctx: *mut
         t.push(signal_name(sig));
         t.push(b" outside any plugin call\n");
     }
-    // SAFETY: write(2) and sigaction(2) are async-signal-safe.
+    // SAFETY: write(2) and sigaction(2) are async-signal-safe; so must a last-words function be.
     unsafe {
         libc::write(2, t.buf.as_ptr() as *const libc::c_void, t.len);
+        let last_words = LAST_WORDS.load(Ordering::Acquire);
+        if last_words != 0 {
+            std::mem::transmute::<usize, fn()>(last_words)();
+        }
         if let Some(i) = FATAL.iter().position(|s| *s == sig) {
             libc::sigaction(sig, (*SAVED.0.get())[i].as_ptr(), std::ptr::null_mut());
         }

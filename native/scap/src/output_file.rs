@@ -3,7 +3,10 @@
 //!
 //! An [`OutputFile`] is written as a temporary file beside its final path (`.<name>.tmp-<pid>`),
 //! holds an exclusive `flock` on it while it is written, and is renamed into place by
-//! [`OutputFile::commit`] (after `fsync`). Dropped without a commit, the temporary file is removed.
+//! [`OutputFile::commit`]. Dropped without a commit, the temporary file is removed. A file that
+//! replaces another is synced (`fsync`) before the rename, so that a system crash cannot leave
+//! neither; a new file is not (as `sysdig -w`, `cp` or `tcpdump -w`): there is nothing to lose, and
+//! syncing 120 MB took 70 ms, a sixth of a 2 M-event recording.
 //! Before it is created:
 //!
 //! * it must not be one of the run's inputs, compared by device and inode (a hard link or another
@@ -228,10 +231,13 @@ impl OutputFile {
         self.file.as_ref().expect("output open").try_clone()
     }
 
-    /// Syncs the temporary file and renames it into place (then syncs the directory).
+    /// Renames the temporary file into place (synced first when it replaces a file), then syncs
+    /// the directory.
     pub fn commit(mut self) -> io::Result<()> {
         let file = self.file.take().expect("output open");
-        file.sync_all()?;
+        if fs::symlink_metadata(&self.path).is_ok() {
+            file.sync_all()?;
+        }
         fs::rename(&self.tmp, &self.path)?;
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if let Ok(d) = File::open(dir) {

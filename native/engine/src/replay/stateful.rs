@@ -53,7 +53,7 @@ impl StatefulReplay {
             }
         }
         let capture = CaptureState::new(inspector, &infos, sources);
-        let forward = Pass { plans: Plans::OneFieldPerCall, states, table: CellTable::default(), scratch: Scratch::default() };
+        let forward = Pass { plans: Plans::OneFieldPerCall, states, table: CellTable::default(), scratch: Scratch::default(), ordered_keys: Vec::new() };
         Ok(Some((StatefulReplay { capture, one: CellTable::default(), scratch: Scratch::default(), raw: Vec::new() }, forward)))
     }
 
