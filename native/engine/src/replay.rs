@@ -34,7 +34,9 @@ use crate::rows::{self, CellTable, EventKey, Plans, Scratch};
 use crate::session::Session;
 use crate::spec::ReplayOptions;
 use crate::top_values::{TopValues, ValueDistribution};
+use order_check::{ExtractedWindow, OrderChecker, OrderFindings};
 
+mod order_check;
 mod read_ahead;
 mod stateful;
 
@@ -267,8 +269,6 @@ pub struct Replayer {
     shuffle: Option<(Pass, SplitMix64)>,
     /// The batching probe: capture order, all fields per call.
     batched: Option<Pass>,
-    /// Session columns the probe extracts (their plugin has a batched plan).
-    probed_columns: Vec<bool>,
     /// The permutation the shuffled pass used on the current window.
     last_shuffle: Option<Vec<usize>>,
     threads: usize,
@@ -284,10 +284,11 @@ pub struct Replayer {
     /// Golden columns are the session's, in order (rows compare as whole lines).
     identity: bool,
     report: ReplayReport,
-    /// Counts along evt.num: events, then four series per report column (`positions`).
-    bins: EvtnumBins,
-    /// Per report column, with `distributions`.
-    top_values: Vec<TopValues>,
+    /// Counts along evt.num (events, then four series per report column: `positions`) and
+    /// value distributions; away on the checking thread during a step.
+    checker: Option<OrderChecker>,
+    /// The last window extracted, its order checks still to run (during the next window).
+    extracted: Option<ExtractedWindow>,
     started: Instant,
     /// libsinsp's state of the capture, when the run needs it (`replay/stateful.rs`).
     stateful: Option<stateful::StatefulReplay>,
@@ -412,8 +413,14 @@ impl Replayer {
             distributions: Vec::new(),
             timings: PhaseTimings::default(),
         };
-        let bins = EvtnumBins::new(1 + 4 * report.columns.len());
-        let top_values = if opts.distributions { report.columns.iter().map(|_| TopValues::default()).collect() } else { Vec::new() };
+        let report_index = (0..session.columns.len()).map(|ci| report_column(&report, &provided, ci)).collect();
+        let checker = OrderChecker {
+            bins: EvtnumBins::new(1 + 4 * report.columns.len()),
+            top_values: if opts.distributions { report.columns.iter().map(|_| TopValues::default()).collect() } else { Vec::new() },
+            report_index,
+            labels: session.columns.iter().map(|c| c.label.clone()).collect(),
+            probed: probed_columns,
+        };
         let recorded = report.recorded.clone();
         let identity = provided.iter().enumerate().all(|(gi, p)| *p == Some(gi)) && provided.len() == session.columns.len();
         let comparing = golden.is_some();
@@ -437,7 +444,6 @@ impl Replayer {
             reverse,
             shuffle,
             batched,
-            probed_columns,
             last_shuffle: None,
             threads,
             window_events: opts.window.clamp(1, FIRST_WINDOW_EVENTS),
@@ -449,8 +455,8 @@ impl Replayer {
             golden_columns: recorded.as_ref().map(|h| h.columns()).unwrap_or_default(),
             provided,
             report,
-            bins,
-            top_values,
+            checker: Some(checker),
+            extracted: None,
             started: Instant::now(),
             stateful,
             opts,
@@ -473,12 +479,31 @@ impl Replayer {
         if !self.offsets.is_empty() {
             self.read_golden_rows()?;
             PhaseTimings::add(&mut self.report.timings.golden_ms, &mut since);
-            let outcomes = self.run_passes()?;
+            // the previous window's order checks run meanwhile
+            let previous = self.extracted.take();
+            let mut checker = self.checker.take().expect("the order checker is back after each step");
+            let room = self.detail_room();
+            let columns = self.report.columns.len();
+            let (outcomes, findings) = std::thread::scope(|s| {
+                let checking = previous.as_ref().map(|w| {
+                    let checker = &mut checker;
+                    s.spawn(move || w.check(checker, columns, room))
+                });
+                let outcomes = self.run_passes();
+                (outcomes, checking.map(|h| h.join()))
+            });
+            self.checker = Some(checker);
             PhaseTimings::add(&mut self.report.timings.extract_ms, &mut since);
-            self.merge(outcomes)?;
-            self.check_orders();
-            PhaseTimings::add(&mut self.report.timings.compare_ms, &mut since);
+            if let Some(found) = findings {
+                self.add_findings(found.map_err(|_| EngineError::new(EngineErrorKind::Plugin, "the order checks panicked"))?);
+            }
+            self.merge(outcomes?)?;
             self.adapt_window();
+            self.extracted = Some(self.hand_over(previous.unwrap_or_default()));
+            if self.report.progress.done {
+                self.check_last_window();
+            }
+            PhaseTimings::add(&mut self.report.timings.compare_ms, &mut since);
         }
         self.report.progress.position = match &self.input {
             Input::InLine(reader) => reader.position(),
@@ -617,22 +642,30 @@ impl Replayer {
                 result
             })
         } else {
-            (|| {
             forward.run(session, &events, keys, None)?;
-            let outcome = check(forward, 0, n);
-            for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref()), (batched, None)] {
-                let Some(p) = p else { continue };
-                if p.is_shared() {
-                    std::mem::swap(&mut forward.states, &mut p.states);
-                    let r = p.run(session, &events, keys, order);
-                    std::mem::swap(&mut forward.states, &mut p.states);
-                    r?;
-                } else {
-                    p.run(session, &events, keys, order)?;
-                }
-            }
-            Ok(vec![outcome])
-            })()
+            // the forward rows are compared with the golden rows while the order passes run
+            let Pass { table: forward_table, states: forward_states, .. } = forward;
+            let forward_table = &*forward_table;
+            std::thread::scope(|s| {
+                let checking = s.spawn(|| compare::check_part(forward_table, &keys[..n], lines.map(|l| (l, 0)), &spec));
+                let passes = || -> Result<(), EngineError> {
+                    for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref()), (batched, None)] {
+                        let Some(p) = p else { continue };
+                        if p.is_shared() {
+                            std::mem::swap(forward_states, &mut p.states);
+                            let r = p.run(session, &events, keys, order);
+                            std::mem::swap(forward_states, &mut p.states);
+                            r?;
+                        } else {
+                            p.run(session, &events, keys, order)?;
+                        }
+                    }
+                    Ok(())
+                };
+                let passes = passes();
+                let outcome = checking.join().map_err(|_| EngineError::new(EngineErrorKind::Plugin, "the golden comparison panicked"))?;
+                passes.map(|_| vec![outcome])
+            })
         };
         self.last_shuffle = shuffle_order;
         result
@@ -657,7 +690,7 @@ impl Replayer {
                 self.report.columns[gi].mismatches += mismatches;
             }
             if let Some(p) = &part.positions {
-                self.bins.absorb(p, |gi| positions::replay_series(gi, positions::MISMATCH));
+                self.checker.as_mut().expect("the order checker is home").bins.absorb(p, |gi| positions::replay_series(gi, positions::MISMATCH));
             }
             let room = self.opts.max_details.saturating_sub(self.report.mismatches.len());
             self.report.mismatches.extend(part.details.into_iter().take(room));
@@ -669,68 +702,56 @@ impl Replayer {
         Ok(())
     }
 
-    /// Compares the reverse and shuffled passes with the forward one: the reverse table holds
-    /// event i at row n-1-i; the shuffled one at the row where the permutation put it.
-    fn check_orders(&mut self) {
-        let n = self.offsets.len();
+    /// How many more order and batching differences the report keeps in detail.
+    fn detail_room(&self) -> (usize, usize) {
         let max = self.opts.max_details;
-        let mut position = vec![0usize; n];
-        if let Some(order) = &self.last_shuffle {
-            for (row, &i) in order.iter().enumerate() {
-                position[i] = row;
-            }
+        (max.saturating_sub(self.report.order_differences.len()), max.saturating_sub(self.report.batching_differences.len()))
+    }
+
+    fn add_findings(&mut self, found: OrderFindings) {
+        for (c, counts) in self.report.columns.iter_mut().zip(&found.counts) {
+            c.reverse_differences += counts[0];
+            c.shuffle_differences += counts[1];
+            c.batching_differences += counts[2];
         }
-        for key in &self.keys {
-            self.bins.add(0, key.evtnum, 1);
+        self.report.order_differences.extend(found.order_differences);
+        self.report.batching_differences.extend(found.batching_differences);
+    }
+
+    /// The window just extracted, for its order checks: the passes' tables go with it, and
+    /// `spare` (a checked window's) gives them tables for the next window.
+    fn hand_over(&mut self, mut spare: ExtractedWindow) -> ExtractedWindow {
+        spare.forward.resize_with(1 + self.forward_parts.len(), CellTable::default);
+        let parts = std::iter::once(&mut self.forward).chain(self.forward_parts.iter_mut());
+        for (pass, table) in parts.zip(spare.forward.iter_mut()) {
+            std::mem::swap(&mut pass.table, table);
         }
-        for (ci, col) in self.session.columns.iter().enumerate() {
-            let report_index = self.report_column(ci);
-            let series = |kind| positions::replay_series(report_index, kind);
-            for (i, &shuffled_row) in position.iter().enumerate() {
-                let fwd = forward_cell(&self.forward, &self.forward_parts, self.chunk, i, ci);
-                if let Some(top) = self.top_values.get_mut(report_index) {
-                    top.add(fwd);
-                }
-                if let Some(p) = &self.reverse {
-                    let other = p.table.get(n - 1 - i, ci);
-                    if other != fwd {
-                        self.report.columns[report_index].reverse_differences += 1;
-                        self.bins.add(series(positions::REVERSE), self.keys[i].evtnum, 1);
-                        if self.report.order_differences.len() < max {
-                            self.report.order_differences.push(OrderDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), order: "reverse".into(), forward: fwd.into(), other: other.into() });
-                        }
-                    }
-                }
-                if let Some((p, _)) = &self.shuffle {
-                    let other = p.table.get(shuffled_row, ci);
-                    if other != fwd {
-                        self.report.columns[report_index].shuffle_differences += 1;
-                        self.bins.add(series(positions::SHUFFLE), self.keys[i].evtnum, 1);
-                        if self.report.order_differences.len() < max {
-                            self.report.order_differences.push(OrderDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), order: "shuffle".into(), forward: fwd.into(), other: other.into() });
-                        }
-                    }
-                }
-                if let Some(p) = self.batched.as_ref().filter(|_| self.probed_columns[ci]) {
-                    let other = p.table.get(i, ci);
-                    if other != fwd {
-                        self.report.columns[report_index].batching_differences += 1;
-                        self.bins.add(series(positions::BATCHING), self.keys[i].evtnum, 1);
-                        if self.report.batching_differences.len() < max {
-                            self.report.batching_differences.push(BatchingDifference { evtnum: self.keys[i].evtnum, column: col.label.clone(), one_field: fwd.into(), all_fields: other.into() });
-                        }
-                    }
-                }
-            }
-        }
+        let swap = |pass: Option<&mut Pass>, table: &mut Option<CellTable>| match pass {
+            Some(p) => std::mem::swap(&mut p.table, table.get_or_insert_with(CellTable::default)),
+            None => *table = None,
+        };
+        swap(self.reverse.as_mut(), &mut spare.reverse);
+        swap(self.shuffle.as_mut().map(|(p, _)| p), &mut spare.shuffle);
+        swap(self.batched.as_mut(), &mut spare.batched);
+        spare.shuffle_order = self.last_shuffle.take();
+        spare.chunk = self.chunk.max(1);
+        spare.keys.clear();
+        spare.keys.extend_from_slice(&self.keys);
+        spare
+    }
+
+    /// Runs the order checks of the window extracted last (at the end, or when stopped).
+    fn check_last_window(&mut self) {
+        let Some(w) = self.extracted.take() else { return };
+        let room = self.detail_room();
+        let checker = self.checker.as_mut().expect("the order checker is home");
+        let found = w.check(checker, self.report.columns.len(), room);
+        self.add_findings(found);
     }
 
     /// The report entry of session column `ci`.
     fn report_column(&self, ci: usize) -> usize {
-        match self.report.recorded {
-            Some(_) => self.provided.iter().position(|p| *p == Some(ci)).expect("session columns come from the golden file"),
-            None => ci,
-        }
+        report_column(&self.report, &self.provided, ci)
     }
 
     fn check_golden_end(&mut self) -> Result<(), EngineError> {
@@ -745,6 +766,8 @@ impl Replayer {
 
     /// Ends the replay: destroys the states, completes an updated golden file.
     pub fn finish(mut self) -> Result<ReplayReport, EngineError> {
+        // a run stopped before its end has a window extracted but not yet checked
+        self.check_last_window();
         if let Some(st) = self.stateful.as_mut() {
             st.close(&mut self.forward.states)?;
         }
@@ -761,8 +784,9 @@ impl Replayer {
         }
         self.report.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
         let names: Vec<String> = self.report.columns.iter().map(|c| c.column.clone()).collect();
-        self.report.positions = Positions::of_replay(&self.bins, &names);
-        self.report.distributions = self.top_values.iter().zip(&names).map(|(t, name)| t.report(name)).collect();
+        let checker = self.checker.as_ref().expect("the order checker is home");
+        self.report.positions = Positions::of_replay(&checker.bins, &names);
+        self.report.distributions = checker.top_values.iter().zip(&names).map(|(t, name)| t.report(name)).collect();
         Ok(self.report)
     }
 }
@@ -777,9 +801,10 @@ fn event_refs<'a>(bytes: &'a [u8], offsets: &[usize], keys: &[EventKey]) -> Vec<
         .collect()
 }
 
-/// Cell `ci` of window event `i`, from the forward part that extracted it.
-fn forward_cell<'a>(forward: &'a Pass, parts: &'a [Pass], chunk: usize, i: usize, ci: usize) -> &'a str {
-    let part = i / chunk;
-    let table = if part == 0 { &forward.table } else { &parts[part - 1].table };
-    table.get(i % chunk, ci)
+/// The report entry of session column `ci`: the golden column it replays, else its own.
+fn report_column(report: &ReplayReport, provided: &[Option<usize>], ci: usize) -> usize {
+    match report.recorded {
+        Some(_) => provided.iter().position(|p| *p == Some(ci)).expect("session columns come from the golden file"),
+        None => ci,
+    }
 }
