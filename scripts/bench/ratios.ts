@@ -62,8 +62,13 @@ const recorded = (r: Timed) => {
 
 const sysdigScan = () => timed('sysdig', ['-r', capture, 'evt.num < 0'])
 const sysdigPrint = () => sh(`sysdig --plugin-config-file ${extractConfig} -r ${capture} -p "${FORMAT}" > /dev/null`)
-const sysdigWrite = () => {
+// Both tools write a new file (scaptool syncs a file it replaces before the rename; sysdig never syncs).
+const freshOut = () => {
   rmSync(out, {force: true})
+  rmSync(`${out}.golden`, {force: true})
+}
+const sysdigWrite = () => {
+  freshOut()
   return timed('sysdig', ['--plugin-config-file', sourceConfig, '-w', out])
 }
 
@@ -72,7 +77,10 @@ const workloads: Workload[] = [
   {
     name: 'record, capture only',
     sysdig: [sysdigWrite],
-    scaptool: () => timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--no-golden', '-o', out, '--json']),
+    scaptool: () => {
+      freshOut()
+      return timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--no-golden', '-o', out, '--json'])
+    },
     check: recorded,
     goal: 1,
   },
@@ -93,7 +101,10 @@ const workloads: Workload[] = [
   {
     name: 'record + golden file (sysdig -w, then sysdig -p)',
     sysdig: [sysdigWrite, sysdigPrint],
-    scaptool: () => timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--field', FIELD, '-o', out, '--json']),
+    scaptool: () => {
+      freshOut()
+      return timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--field', FIELD, '-o', out, '--json'])
+    },
     check: recorded,
     goal: 1,
   },
