@@ -228,18 +228,29 @@ impl Pass {
 
     /// Extracts `events` in the order given by `order` (indexes into `events`).
     fn run(&mut self, session: &Session, events: &[EventRef<'_>], keys: &[EventKey], order: Option<&[usize]>) -> Result<(), EngineError> {
+        self.extract_values(session, events, keys, order)?;
+        self.render(session);
+        Ok(())
+    }
+
+    /// The plugin calls of `run`; `render` completes it (possibly on another thread).
+    fn extract_values(&mut self, session: &Session, events: &[EventRef<'_>], keys: &[EventKey], order: Option<&[usize]>) -> Result<(), EngineError> {
         match order {
-            None => rows::extract(session, self.plans, &mut self.states, events, keys, &mut self.table, &mut self.scratch),
+            None => rows::extract_values(session, self.plans, &mut self.states, events, keys, &mut self.table, &mut self.scratch),
             Some(order) => {
                 let ev: Vec<EventRef<'_>> = order.iter().map(|&i| events[i]).collect();
                 let mut ks = std::mem::take(&mut self.ordered_keys);
                 ks.clear();
                 ks.extend(order.iter().map(|&i| keys[i]));
-                let result = rows::extract(session, self.plans, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch);
+                let result = rows::extract_values(session, self.plans, &mut self.states, &ev, &ks, &mut self.table, &mut self.scratch);
                 self.ordered_keys = ks;
                 result
             }
         }
+    }
+
+    fn render(&mut self, session: &Session) {
+        rows::render_values(session, &mut self.table, &self.scratch);
     }
 }
 
@@ -641,29 +652,44 @@ impl Replayer {
                 }
                 result
             })
+        } else if reverse.is_none() && shuffle.is_none() && batched.is_none() {
+            forward.run(session, &events, keys, None).map(|_| vec![check(forward, 0, n)])
         } else {
-            forward.run(session, &events, keys, None)?;
-            // the forward rows are compared with the golden rows while the order passes run
-            let Pass { table: forward_table, states: forward_states, .. } = forward;
-            let forward_table = &*forward_table;
+            // One thread calls the plugin (one state, pass after pass); another renders each
+            // pass's values, and compares the forward rows with the golden rows, meanwhile.
+            forward.extract_values(session, &events, keys, None)?;
+            let Pass { table: forward_table, states: forward_states, scratch: forward_scratch, .. } = forward;
+            let forward_scratch = &*forward_scratch;
             std::thread::scope(|s| {
-                let checking = s.spawn(|| compare::check_part(forward_table, &keys[..n], lines.map(|l| (l, 0)), &spec));
-                let passes = || -> Result<(), EngineError> {
+                let (jobs, queue) = std::sync::mpsc::channel::<Box<dyn FnOnce() + Send + '_>>();
+                let renderer = s.spawn(move || queue.into_iter().for_each(|job| job()));
+                let (checked, outcome) = std::sync::mpsc::channel();
+                let (lines, spec) = (lines, &spec);
+                let _ = jobs.send(Box::new(move || {
+                    rows::render_values(session, forward_table, forward_scratch);
+                    let _ = checked.send(compare::check_part(forward_table, &keys[..n], lines.map(|l| (l, 0)), spec));
+                }));
+                let passes = (|| -> Result<(), EngineError> {
                     for (p, order) in [(reverse, Some(reverse_order.as_slice())), (shuffle, shuffle_order.as_deref()), (batched, None)] {
                         let Some(p) = p else { continue };
                         if p.is_shared() {
                             std::mem::swap(forward_states, &mut p.states);
-                            let r = p.run(session, &events, keys, order);
+                            let r = p.extract_values(session, &events, keys, order);
                             std::mem::swap(forward_states, &mut p.states);
                             r?;
                         } else {
-                            p.run(session, &events, keys, order)?;
+                            p.extract_values(session, &events, keys, order)?;
                         }
+                        let _ = jobs.send(Box::new(move || p.render(session)));
                     }
                     Ok(())
+                })();
+                drop(jobs);
+                let rendered = renderer.join();
+                let outcome = match (rendered, outcome.recv()) {
+                    (Ok(()), Ok(outcome)) => outcome,
+                    _ => return Err(EngineError::new(EngineErrorKind::Plugin, "rendering the values panicked")),
                 };
-                let passes = passes();
-                let outcome = checking.join().map_err(|_| EngineError::new(EngineErrorKind::Plugin, "the golden comparison panicked"))?;
                 passes.map(|_| vec![outcome])
             })
         };

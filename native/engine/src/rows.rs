@@ -111,6 +111,8 @@ pub struct Scratch {
     /// Per event: the index of its source among the batch's distinct sources (`NO_SOURCE`
     /// when no plugin of the run declared its id).
     sources: Vec<u32>,
+    /// Plugins whose results wait in `results` to be rendered (`render_values`).
+    deferred: Vec<usize>,
 }
 
 const NO_SOURCE: u32 = u32::MAX;
@@ -148,7 +150,25 @@ pub fn extract(
     table: &mut CellTable,
     scratch: &mut Scratch,
 ) -> Result<(), EngineError> {
+    extract_values(session, plans, states, events, keys, table, scratch)?;
+    render_values(session, table, scratch);
+    Ok(())
+}
+
+/// The plugin calls of [`extract`]. When every event of the batch has one source, the values
+/// stay in `scratch` for [`render_values`], which may then run on another thread while the
+/// caller's thread goes on calling plugins; otherwise they are rendered into `table` at once.
+pub fn extract_values(
+    session: &Session,
+    plans: Plans,
+    states: &mut [Option<PluginState>],
+    events: &[EventRef<'_>],
+    keys: &[EventKey],
+    table: &mut CellTable,
+    scratch: &mut Scratch,
+) -> Result<(), EngineError> {
     table.reset(events.len(), session.columns.len());
+    scratch.deferred.clear();
     if scratch.results.len() < session.plugins.len() {
         scratch.results.resize_with(session.plugins.len(), ExtractResults::new);
     }
@@ -179,7 +199,8 @@ pub fn extract(
         };
         scratch.sources.push(index);
     }
-    // Every event of one source: the batch goes to the plugin as it is.
+    // Every event of one source: the batch goes to the plugin as it is, and each plugin's
+    // results cover the whole batch (they can wait to be rendered).
     let uniform = distinct.len() == 1 && scratch.sources.iter().all(|&s| s == 0);
     for (pi, p) in session.plugins.iter().enumerate() {
         let plan = match plans {
@@ -189,7 +210,6 @@ pub fn extract(
         let (Some(plan), Some(state)) = (plan, states.get_mut(pi).and_then(Option::as_mut)) else {
             continue;
         };
-        let columns: Vec<(usize, usize)> = session.columns_of(pi).map(|(column, col)| (column, col.request)).collect();
         for (si, source) in distinct.iter().enumerate().filter(|(_, s)| p.applies_to(s)) {
             let picked_refs: Vec<EventRef<'_>>;
             let refs: &[EventRef<'_>] = if uniform {
@@ -205,13 +225,31 @@ pub fn extract(
                 let first = refs.first().map(|r| r.num).unwrap_or(0);
                 EngineError::plugin(p.name(), e).at_event(first)
             })?;
-            for row in 0..refs.len() {
-                let event = if uniform { row } else { scratch.picked[row] };
-                for &(column, request) in &columns {
-                    table.set(event, column, &results.get(row, request));
-                }
+            if uniform {
+                scratch.deferred.push(pi);
+            } else {
+                render_plugin(session, pi, results, Some(&scratch.picked), table);
             }
         }
     }
     Ok(())
+}
+
+/// Renders the values [`extract_values`] left in `scratch` into `table`.
+pub fn render_values(session: &Session, table: &mut CellTable, scratch: &Scratch) {
+    for &pi in &scratch.deferred {
+        render_plugin(session, pi, &scratch.results[pi], None, table);
+    }
+}
+
+/// Renders plugin `pi`'s results into its columns: row `i` of the results is event `picked[i]`
+/// (or event `i`).
+fn render_plugin(session: &Session, pi: usize, results: &ExtractResults, picked: Option<&[usize]>, table: &mut CellTable) {
+    let columns: Vec<(usize, usize)> = session.columns_of(pi).map(|(column, col)| (column, col.request)).collect();
+    for row in 0..results.events() {
+        let event = picked.map_or(row, |p| p[row]);
+        for &(column, request) in &columns {
+            table.set(event, column, &results.get(row, request));
+        }
+    }
 }
