@@ -3,9 +3,10 @@
 // the plugin does, and the plugin host never outlives the CLI (PR_SET_PDEATHSIG).
 import test from 'ava'
 import {spawn, spawnSync} from 'node:child_process'
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
+import {hostEnv, restoreHostEnv} from '../src/worker/host-process.js'
 import {cli, plugin, projectRoot, tempDir} from './helpers.js'
 
 const HANG = plugin('libbad_hang.so')
@@ -128,4 +129,29 @@ test('the plugin host started ahead (while oclif loads) and never used ends with
     left = marked()
   }
   t.deepEqual(left, [], 'processes of that run still alive')
+})
+
+test('the plugin host starts without parsing NODE_EXTRA_CA_CERTS, and gives it back to plugins', async (t) => {
+  const given = {NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', KUBECONFIG: '/k'}
+  const host = hostEnv(given)
+  t.is(host.NODE_EXTRA_CA_CERTS, undefined, 'Node in the host would parse the bundle at start-up')
+  t.is(host.KUBECONFIG, '/k')
+  restoreHostEnv(host)
+  t.deepEqual(host, given, 'plugins see the environment scaptool was given')
+  t.deepEqual(hostEnv({A: '1'}), {A: '1'})
+  // a real host: its start-up environment (/proc/PID/environ) lacks the variable
+  const mark = `${process.pid}-${Date.now()}`
+  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'run.js'), 'record', '-p', HANG, '-o', join(tempDir(), 'x.scap')], {
+    env: {...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', SCAPTOOL_TEST_MARK: mark},
+    stdio: 'ignore',
+  })
+  let hostPid = ''
+  for (let i = 0; i < 100 && !hostPid; i++) {
+    await new Promise((r) => setTimeout(r, 50))
+    hostPid = spawnSync('pgrep', ['-P', String(child.pid)], {encoding: 'utf8'}).stdout.trim()
+  }
+  const environ = readFileSync(`/proc/${hostPid}/environ`, 'latin1').split('\0')
+  child.kill('SIGKILL')
+  t.true(environ.includes(`SCAPTOOL_TEST_MARK=${mark}`), 'the host of that run')
+  t.false(environ.some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')))
 })
