@@ -139,9 +139,10 @@ test('the plugin host starts without parsing NODE_EXTRA_CA_CERTS, and gives it b
   restoreHostEnv(host)
   t.deepEqual(host, given, 'plugins see the environment scaptool was given')
   t.deepEqual(hostEnv({A: '1'}), {A: '1'})
-  // a real host: its start-up environment (/proc/PID/environ) lacks the variable
+  // scaptool run as users run it (bin/run.js itself, whose first line is for sh): neither the
+  // CLI's Node nor its plugin host starts with the variable (/proc/PID/environ)
   const mark = `${process.pid}-${Date.now()}`
-  const child = spawn(process.execPath, [join(projectRoot, 'bin', 'run.js'), 'record', '-p', HANG, '-o', join(tempDir(), 'x.scap')], {
+  const child = spawn(join(projectRoot, 'bin', 'run.js'), ['record', '-p', HANG, '-o', join(tempDir(), 'x.scap')], {
     env: {...process.env, NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/ca-certificates.crt', SCAPTOOL_TEST_MARK: mark},
     stdio: 'ignore',
   })
@@ -150,8 +151,11 @@ test('the plugin host starts without parsing NODE_EXTRA_CA_CERTS, and gives it b
     await new Promise((r) => setTimeout(r, 50))
     hostPid = spawnSync('pgrep', ['-P', String(child.pid)], {encoding: 'utf8'}).stdout.trim()
   }
-  const environ = readFileSync(`/proc/${hostPid}/environ`, 'latin1').split('\0')
+  const environ = (pid: string | number) => readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')
+  const [cliEnv, hostStartEnv] = [environ(child.pid!), environ(hostPid)]
   child.kill('SIGKILL')
-  t.true(environ.includes(`SCAPTOOL_TEST_MARK=${mark}`), 'the host of that run')
-  t.false(environ.some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')))
+  t.true(hostStartEnv.includes(`SCAPTOOL_TEST_MARK=${mark}`), 'the host of that run')
+  t.false(hostStartEnv.some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')))
+  t.true(cliEnv.includes(`SCAPTOOL_TEST_MARK=${mark}`))
+  t.false(cliEnv.some((v) => v.startsWith('NODE_EXTRA_CA_CERTS=')), 'the sh line of bin/run.js')
 })

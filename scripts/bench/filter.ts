@@ -46,12 +46,12 @@ console.log(`capture: ${capture} (2,000,000 plugin events, id 3), filter '${FILT
 for (const [label, lib, name] of PEERS) {
   const cfg = sysdigConfig(name, lib)
   const sysdigArgs = ['--plugin-config-file', cfg, '-r', capture, '-p', FORMAT, FILTER]
-  const oursArgs = [cli, 'print', capture, '-p', plugin(lib), '-o', FORMAT, FILTER]
+  const oursArgs = ['print', capture, '-p', plugin(lib), '-o', FORMAT, FILTER]
   const theirs = hashOf('sysdig', sysdigArgs)
-  const mine = hashOf(process.execPath, oursArgs)
+  const mine = hashOf(cli, oursArgs)
   const same = theirs.hash === mine.hash
   const sysdig = median(runs, () => toDevNull('sysdig', sysdigArgs))
-  const ours = median(runs, () => toDevNull(process.execPath, oursArgs))
+  const ours = median(runs, () => toDevNull(cli, oursArgs))
   console.log(`${label}:`)
   console.log(`  sysdig 0.29.3     ${sysdig.seconds.toFixed(2)} s  peak RSS ${(sysdig.maxRssKb / 1024).toFixed(0)} MiB`)
   console.log(`  scaptool print    ${ours.seconds.toFixed(2)} s  peak RSS ${(ours.maxRssKb / 1024).toFixed(0)} MiB`)

@@ -23,7 +23,6 @@ const NAME = 'dummy_api0_3'
 const FIELD = 'dummy.divisible[3]'
 const FORMAT = '%dummy.value %dummy.strvalue %dummy.divisible[3]'
 const PARAMS = JSON.stringify({start: 1, maxEvents: N})
-const node = process.execPath
 
 function sysdigConfig(openParams: string): string {
   const file = join(benchDir, `${NAME}-${openParams ? 'source' : 'extract'}.yaml`)
@@ -39,7 +38,7 @@ const sh = (command: string): Timed => timed('sh', ['-c', command])
 const capture = join(benchDir, `recorded-${N}.scap`)
 if (!existsSync(capture) || !existsSync(`${capture}.golden`)) {
   rmSync(capture, {force: true})
-  timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--field', FIELD, '-o', capture])
+  timed(cli, ['record', '-p', lib, '--open-params', PARAMS, '--field', FIELD, '-o', capture])
 }
 const out = join(benchDir, 'record-out.scap')
 
@@ -73,13 +72,13 @@ const sysdigWrite = () => {
 }
 
 const workloads: Workload[] = [
-  {name: 'scan (print "evt.num < 0")', sysdig: [sysdigScan], scaptool: () => timed(node, [cli, 'print', capture, 'evt.num < 0']), goal: 2},
+  {name: 'scan (print "evt.num < 0")', sysdig: [sysdigScan], scaptool: () => timed(cli, ['print', capture, 'evt.num < 0']), goal: 2},
   {
     name: 'record, capture only',
     sysdig: [sysdigWrite],
     scaptool: () => {
       freshOut()
-      return timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--no-golden', '-o', out, '--json'])
+      return timed(cli, ['record', '-p', lib, '--open-params', PARAMS, '--no-golden', '-o', out, '--json'])
     },
     check: recorded,
     goal: 1,
@@ -87,14 +86,14 @@ const workloads: Workload[] = [
   {
     name: 'replay verify (3 fields; forward, reverse, shuffled, batching probe)',
     sysdig: [sysdigPrint],
-    scaptool: () => timed(node, [cli, 'replay', capture, '-p', lib, '--shuffle-seed', '1', '--json']),
+    scaptool: () => timed(cli, ['replay', capture, '-p', lib, '--shuffle-seed', '1', '--json']),
     check: passed,
     goal: 1,
   },
   {
     name: 'replay forward only',
     sysdig: [sysdigPrint],
-    scaptool: () => timed(node, [cli, 'replay', capture, '-p', lib, '--no-reverse', '--no-shuffle', '--no-batching-probe', '--json']),
+    scaptool: () => timed(cli, ['replay', capture, '-p', lib, '--no-reverse', '--no-shuffle', '--no-batching-probe', '--json']),
     check: passed,
     goal: 2,
   },
@@ -103,7 +102,7 @@ const workloads: Workload[] = [
     sysdig: [sysdigWrite, sysdigPrint],
     scaptool: () => {
       freshOut()
-      return timed(node, [cli, 'record', '-p', lib, '--open-params', PARAMS, '--field', FIELD, '-o', out, '--json'])
+      return timed(cli, ['record', '-p', lib, '--open-params', PARAMS, '--field', FIELD, '-o', out, '--json'])
     },
     check: recorded,
     goal: 1,

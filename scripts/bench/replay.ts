@@ -38,14 +38,14 @@ const source = benchCapture()
 const capture = join(benchDir, 'replay-2000000.scap')
 if (!existsSync(capture)) copyFileSync(source, capture)
 if (!existsSync(`${capture}.golden`)) {
-  timed(process.execPath, [cli, 'replay', capture, '-p', plugin('go/libdummy.so'), '--field', 'dummy.divisible[3]', '--update', '--no-reverse', '--no-shuffle'])
+  timed(cli, ['replay', capture, '-p', plugin('go/libdummy.so'), '--field', 'dummy.divisible[3]', '--update', '--no-reverse', '--no-shuffle'])
 }
 console.log(`\nreplay: ${capture} (2,000,000 dummy events; golden: 3 fields per event), median of ${runs} runs`)
 for (const [label, lib, name] of PEERS) {
   const cfg = sysdigConfig(name, lib)
   const sysdig = median(runs, () => timed('sh', ['-c', `sysdig --plugin-config-file ${cfg} -r ${capture} -p "${FORMAT}" > /dev/null`]))
-  const forward = median(runs, () => timed(process.execPath, [cli, 'replay', capture, '-p', plugin(lib), '--no-reverse', '--no-shuffle', '--json']))
-  const full = median(runs, () => timed(process.execPath, [cli, 'replay', capture, '-p', plugin(lib), '--shuffle-seed', '1', '--json']))
+  const forward = median(runs, () => timed(cli, ['replay', capture, '-p', plugin(lib), '--no-reverse', '--no-shuffle', '--json']))
+  const full = median(runs, () => timed(cli, ['replay', capture, '-p', plugin(lib), '--shuffle-seed', '1', '--json']))
   for (const r of [forward, full]) if (!JSON.parse(r.stdout).passed) throw new Error(`replay with ${lib} did not pass`)
   console.log(`  ${label}`)
   console.log(`    sysdig -p (extract 3 fields)            ${secs(sysdig.seconds)}  ${rate(2e6, sysdig.seconds)}`)
@@ -53,8 +53,8 @@ for (const [label, lib, name] of PEERS) {
   console.log(`    scaptool replay + reverse + shuffled    ${secs(full.seconds)}  (3 extractions per event)  ratio ${ratio(sysdig.seconds, full.seconds)}`)
 }
 for (const [label, lib] of CURRENT) {
-  const forward = median(runs, () => timed(process.execPath, [cli, 'replay', capture, '-p', plugin(lib), '--no-reverse', '--no-shuffle', '--json']))
-  const full = median(runs, () => timed(process.execPath, [cli, 'replay', capture, '-p', plugin(lib), '--shuffle-seed', '1', '--json']))
+  const forward = median(runs, () => timed(cli, ['replay', capture, '-p', plugin(lib), '--no-reverse', '--no-shuffle', '--json']))
+  const full = median(runs, () => timed(cli, ['replay', capture, '-p', plugin(lib), '--shuffle-seed', '1', '--json']))
   const threads = JSON.parse(forward.stdout).threads
   console.log(`  ${label} (no sysdig peer: sysdig 0.29.3 loads API 0.x only)`)
   console.log(`    scaptool replay (extract + compare)     ${secs(forward.seconds)}  ${rate(2e6, forward.seconds)}  ${threads} threads`)
@@ -72,8 +72,8 @@ for (const [label, lib, name] of PEERS) {
     rmSync(out, {force: true})
     return timed('sysdig', ['--plugin-config-file', cfg, '-w', out])
   })
-  const withGolden = median(runs, () => timed(process.execPath, [cli, 'record', '-p', plugin(lib), '--open-params', params, '--field', 'dummy.divisible[3]', '-o', out, '--json']))
-  const noGolden = median(runs, () => timed(process.execPath, [cli, 'record', '-p', plugin(lib), '--open-params', params, '--no-golden', '-o', out, '--json']))
+  const withGolden = median(runs, () => timed(cli, ['record', '-p', plugin(lib), '--open-params', params, '--field', 'dummy.divisible[3]', '-o', out, '--json']))
+  const noGolden = median(runs, () => timed(cli, ['record', '-p', plugin(lib), '--open-params', params, '--no-golden', '-o', out, '--json']))
   for (const r of [withGolden, noGolden]) if (JSON.parse(r.stdout).events !== N) throw new Error(`record with ${lib} did not record ${N} events`)
   // In-run time: from the first next_batch to the last write (without process start-up).
   const inRun = (r: {stdout: string}) => JSON.parse(r.stdout).progress.elapsedMs / 1000

@@ -20,25 +20,29 @@ const small = join(root, 'fixtures', 'captures', 'dummy_c-sysdig.scap')
 const capture = join(benchDir, `recorded-${N}.scap`)
 if (!existsSync(capture) || !existsSync(`${capture}.golden`)) {
   rmSync(capture, {force: true})
-  timed(node, [cli, 'record', '-p', lib, '--open-params', JSON.stringify({start: 1, maxEvents: N}), '--field', 'dummy.divisible[3]', '-o', capture])
+  timed(cli, ['record', '-p', lib, '--open-params', JSON.stringify({start: 1, maxEvents: N}), '--field', 'dummy.divisible[3]', '-o', capture])
 }
 
 const ms = (s: number) => `${(s * 1000).toFixed(0)} ms`
-const wall = (cmd: string, args: string[]) => median(runs, () => timed(cmd, args)).seconds
+const wall = (cmd: string, args: string[], env?: NodeJS.ProcessEnv) => median(runs, () => timed(cmd, args, env)).seconds
 
-const stages: Array<[string, string[]]> = [
-  ['Node alone (node -e 0)', ['-e', '0']],
-  ['Node, oclif and the command list (scaptool --version)', [cli, '--version']],
-  ['+ a command and the addon: print of a 6-event capture', [cli, 'print', small, 'evt.num < 0']],
-  ['+ a plugin host process and a plugin (plugin info)', [cli, 'plugin', 'info', lib, '--json']],
+// scaptool runs as users run it (bin/run.js itself: the sh line that keeps Node from parsing
+// NODE_EXTRA_CA_CERTS' bundle); Node alone is shown both ways when the variable is set.
+const withoutCaCerts = {NODE_EXTRA_CA_CERTS: undefined}
+const stages: Array<[string, string, string[], NodeJS.ProcessEnv?]> = [
+  ['Node alone (node -e 0)', node, ['-e', '0']],
+  ...(process.env.NODE_EXTRA_CA_CERTS !== undefined ? [['Node alone, without NODE_EXTRA_CA_CERTS', node, ['-e', '0'], withoutCaCerts] as [string, string, string[], NodeJS.ProcessEnv]] : []),
+  ['Node, oclif and the command list (scaptool --version)', cli, ['--version']],
+  ['+ a command and the addon: print of a 6-event capture', cli, ['print', small, 'evt.num < 0']],
+  ['+ a plugin host process and a plugin (plugin info)', cli, ['plugin', 'info', lib, '--json']],
 ]
 console.log(`start-up, wall time of commands that stop at each stage (medians of ${runs}):`)
-for (const [name, args] of stages) console.log(`  ${name.padEnd(55)} ${ms(wall(node, args))}`)
+for (const [name, cmd, args, env] of stages) console.log(`  ${name.padEnd(55)} ${ms(wall(cmd, args, env))}`)
 
 const forward = ['replay', capture, '-p', lib, '--no-reverse', '--no-shuffle', '--no-batching-probe', '--json']
 const replays: Array<Timed & {report: {progress: {elapsedMs: number}; timings: Record<string, number>}}> = []
 for (let i = 0; i < runs; i++) {
-  const r = timed(node, [cli, ...forward])
+  const r = timed(cli, [...forward])
   replays.push({...r, report: JSON.parse(r.stdout)})
 }
 replays.sort((a, b) => a.seconds - b.seconds)
