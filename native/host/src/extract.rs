@@ -444,6 +444,7 @@ impl PluginState {
         mut body: impl FnMut(usize, &EventV0, &mut ExtractResults),
     ) {
         for (ei, evt) in events.iter().enumerate() {
+            prefetch_ahead(events, ei);
             let Some(view) = Self::view_or_invalid(evt, ei, n_fields, results) else {
                 continue;
             };
@@ -547,6 +548,7 @@ impl PluginState {
             offsets: ValueOffsets::NONE,
         };
         for (ei, evt) in events.iter().enumerate() {
+            prefetch_ahead(events, ei);
             let Some(view) = Self::view_or_invalid(evt, ei, n_fields, results) else {
                 continue;
             };
@@ -773,4 +775,19 @@ impl FieldCalls for V3Calls<'_> {
             Err(e) => results.set_error(cell, e),
         }
     }
+}
+
+/// Asks the CPU for the header of the event a few places ahead: the reverse and shuffled passes
+/// visit events out of order, and the first read of each event missed the caches (a tenth of
+/// their plugin calls' time).
+#[inline]
+fn prefetch_ahead(events: &[EventRef<'_>], i: usize) {
+    const AHEAD: usize = 8;
+    #[cfg(target_arch = "x86_64")]
+    if let Some(e) = events.get(i + AHEAD) {
+        // SAFETY: a prefetch is a hint; the address is that of a live slice.
+        unsafe { core::arch::x86_64::_mm_prefetch(e.bytes.as_ptr().cast::<i8>(), core::arch::x86_64::_MM_HINT_T0) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (events, i);
 }

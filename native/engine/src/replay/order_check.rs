@@ -67,9 +67,9 @@ impl ExtractedWindow {
             let report_index = checker.report_index[ci];
             let series = |kind| positions::replay_series(report_index, kind);
             let probed = checker.probed[ci];
-            for i in 0..n {
+            for (i, key) in self.keys.iter().enumerate() {
                 let fwd = self.forward_cell(i, ci);
-                let evtnum = self.keys[i].evtnum;
+                let evtnum = key.evtnum;
                 if let Some(top) = checker.top_values.get_mut(report_index) {
                     top.add(fwd);
                 }
