@@ -8,12 +8,18 @@ import {restoreHostEnv, runsPluginHost, startPluginHostAhead} from '../dist/src/
 
 restoreHostEnv(process.env)
 
-// The plugin host starts while oclif loads (the two overlap on two cores).
-if (runsPluginHost(process.argv.slice(2))) startPluginHostAhead()
+const argv = process.argv.slice(2)
+const {runDirect} = await import('../dist/commands/support/direct.js')
+if (!(await runDirect(argv))) await runWithOclif()
 
-const {execute, settings} = await import('@oclif/core')
+async function runWithOclif() {
+  // The plugin host starts while oclif loads (the two overlap on two cores).
+  if (runsPluginHost(argv)) startPluginHostAhead()
 
-// Always the compiled commands (dist/): never look for TypeScript sources, whatever NODE_ENV says.
-settings.enableAutoTranspile = false
+  const {execute, settings} = await import('@oclif/core')
 
-await execute({dir: import.meta.url})
+  // Always the compiled commands (dist/): never look for TypeScript sources, whatever NODE_ENV says.
+  settings.enableAutoTranspile = false
+
+  await execute({dir: import.meta.url})
+}

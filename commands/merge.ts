@@ -7,6 +7,7 @@ import {ScaptoolCommand, type Outcome} from './support/command.js'
 import {EXIT, EXIT_CODES_HELP} from './support/exit-codes.js'
 import {bytes, table, thousands} from './support/output.js'
 import {Progress} from './support/progress.js'
+import {positionalWords} from './support/words.js'
 
 export default class Merge extends ScaptoolCommand {
   static summary = 'Merge captures into one, events in timestamp order (mergecap for .scap files).'
@@ -36,8 +37,8 @@ ${EXIT_CODES_HELP}`
   }
 
   protected async execute(): Promise<Outcome> {
-    const {argv, flags} = await this.parse(Merge)
-    const inputs = argv as string[]
+    const {raw, flags} = await this.parse(Merge)
+    const inputs = positionalWords(raw)
     if (inputs.length < 2) throw new UsageError(`merge needs at least two captures (got ${inputs.length}): scaptool merge a.scap b.scap -o merged.scap`)
     const progress = new Progress('merging')
     let summary: MergeSummary

@@ -1,11 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 
-import {print, type PrintSummary} from '../src/engine/print.js'
 import {ScaptoolCommand, type Outcome} from './support/command.js'
-import {EXIT} from './support/exit-codes.js'
-import {thousands} from './support/output.js'
 import {isolation, pluginFlags, pluginRuns} from './support/plugins.js'
-import {Progress} from './support/progress.js'
+import {PRINT_DEFAULTS, runPrint} from './support/print-run.js'
+import {positionalWords} from './support/words.js'
 
 export default class Print extends ScaptoolCommand {
   static summary = "Print a capture's events, one line each, like `sysdig -r` (filters, formats, JSON)."
@@ -48,42 +46,28 @@ EXIT CODES
     ...pluginFlags,
     'output-format': Flags.string({char: 'o', aliases: ['format'], description: "Output format, e.g. '%evt.num %evt.time %dummy.value' (default: sysdig's)", helpValue: 'FORMAT'}),
     json: Flags.boolean({char: 'j', description: 'One JSON object per event, as sysdig -j (errors as JSON too)'}),
-    timezone: Flags.string({default: 'UTC', description: 'Time zone of evt.time/evt.datetime: UTC, local, or an IANA name (Europe/Paris)', helpValue: 'ZONE'}),
+    timezone: Flags.string({default: PRINT_DEFAULTS.timezone, description: 'Time zone of evt.time/evt.datetime: UTC, local, or an IANA name (Europe/Paris)', helpValue: 'ZONE'}),
     'max-events': Flags.integer({char: 'n', min: 1, description: 'Stop after this many events passed the filter (sysdig -n)'}),
-    'batch-events': Flags.integer({min: 1, default: 16384, hidden: true, description: 'Events per batch'}),
+    'batch-events': Flags.integer({min: 1, default: PRINT_DEFAULTS.batchEvents, hidden: true, description: 'Events per batch'}),
   }
 
   protected async execute(): Promise<Outcome> {
-    const {args, argv, flags} = await this.parse(Print)
+    const {args, raw, flags} = await this.parse(Print)
     this.jsonOutput = flags.json
     // Every word after the capture is the filter (sysdig joins them).
-    const words = (argv as string[]).slice(1)
-    const filter = words.length > 0 ? words.join(' ') : args.filter
-    // A bar would mix with the lines when both go to the terminal.
-    const progress = new Progress('printing', Boolean(process.stderr.isTTY) && !process.stdout.isTTY)
-    let summary: PrintSummary
-    try {
-      summary = await print(
-        {
-          capture: args.capture,
-          plugins: pluginRuns(flags),
-          filter,
-          format: flags['output-format'],
-          json: flags.json,
-          timezone: flags.timezone,
-          maxEvents: flags['max-events'],
-          batchEvents: flags['batch-events'],
-          // the lines go from the plugin host straight to stdout
-          outputFd: 1,
-        },
-        {
-          onProgress: (p) => progress.update(p.position, p.fileSize, `${thousands(p.events)} events, ${thousands(p.matched)} matched`),
-          ...isolation(flags),
-        },
-      )
-    } finally {
-      progress.finish()
-    }
-    return {data: summary, text: '', exitCode: EXIT.OK, streamed: true}
+    const words = positionalWords(raw).slice(1)
+    return runPrint(
+      {
+        capture: args.capture,
+        plugins: pluginRuns(flags),
+        filter: words.length > 0 ? words.join(' ') : args.filter,
+        format: flags['output-format'],
+        json: flags.json,
+        timezone: flags.timezone,
+        maxEvents: flags['max-events'],
+        batchEvents: flags['batch-events'],
+      },
+      isolation(flags),
+    )
   }
 }

@@ -127,3 +127,31 @@ test('repeatable flags take one value each: the words after them stay arguments'
   t.is(stray.status, 2)
   t.regex(stray.stderr, /Unexpected argument: stray\.so/)
 })
+
+test('print without flags takes the direct path (oclif never loads) and answers as the oclif path does', async (t) => {
+  const capture = join(projectRoot, 'fixtures', 'captures', 'dummy_c-sysdig.scap')
+  // NODE_DEBUG=module names every CommonJS module loaded (oclif is one) on stderr
+  const debug = {NODE_DEBUG: 'module'}
+  const withoutDebug = (stderr: string) => stderr.split('\n').filter((l) => !l.startsWith('MODULE ')).join('\n')
+  const forms = [
+    [capture],
+    // a filter word repeated: oclif's own argv used to move it (`evt.num evt.num > 3 and < 6`)
+    [capture, 'evt.num', '>', '3', 'and', 'evt.num', '<', '6'],
+    [capture, 'evt.num <'],
+    [capture, 'nosuch.field = 1'],
+    [join(projectRoot, 'missing.scap')],
+    [join(projectRoot, 'README.md')],
+  ]
+  for (const args of forms) {
+    // a flag (here one that sets the default) sends the same command line through oclif
+    const [direct, viaOclif] = await Promise.all([cli(['print', ...args], {env: debug}), cli(['print', '--timezone', 'UTC', ...args], {env: debug})])
+    t.false(direct.stderr.includes('@oclif/core'), `print ${args.join(' ')} loaded oclif`)
+    t.true(viaOclif.stderr.includes('@oclif/core'))
+    t.is(direct.status, viaOclif.status, args.join(' '))
+    t.is(direct.stdout, viaOclif.stdout, args.join(' '))
+    t.is(withoutDebug(direct.stderr), withoutDebug(viaOclif.stderr), args.join(' '))
+  }
+  const repeated = await cli(['print', capture, 'evt.num', '>', '3', 'and', 'evt.num', '<', '6', '-o', '%evt.num'])
+  t.is(repeated.status, 0, repeated.stderr)
+  t.is(repeated.stdout, '4\n5\n')
+})

@@ -33,7 +33,8 @@ const stages: Array<[string, string, string[], NodeJS.ProcessEnv?]> = [
   ['Node alone (node -e 0)', node, ['-e', '0']],
   ...(process.env.NODE_EXTRA_CA_CERTS !== undefined ? [['Node alone, without NODE_EXTRA_CA_CERTS', node, ['-e', '0'], withoutCaCerts] as [string, string, string[], NodeJS.ProcessEnv]] : []),
   ['Node, oclif and the command list (scaptool --version)', cli, ['--version']],
-  ['+ a command and the addon: print of a 6-event capture', cli, ['print', small, 'evt.num < 0']],
+  ['print of a 6-event capture (the direct path: no oclif)', cli, ['print', small, 'evt.num < 0']],
+  ['the same through oclif (a flag: --timezone UTC)', cli, ['print', '--timezone', 'UTC', small, 'evt.num < 0']],
   ['+ a plugin host process and a plugin (plugin info)', cli, ['plugin', 'info', lib, '--json']],
 ]
 console.log(`start-up, wall time of commands that stop at each stage (medians of ${runs}):`)

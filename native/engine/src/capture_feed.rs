@@ -60,6 +60,12 @@ impl CaptureFeed {
             self.raw_more = f.more;
             self.raw_pending = true;
             self.feed = FeedPos::default();
+            // the common case of a plugin capture: the batch is the view (its buffers swapped)
+            if set.pass_plugin_batch(&mut self.raw) {
+                std::mem::swap(&mut self.raw, view);
+                self.raw.clear();
+                return Ok(Fed::View);
+            }
         }
         set.fill_view(&self.raw, &mut self.feed, view)?;
         Ok(Fed::View)

@@ -150,6 +150,9 @@ impl CaptureState {
     /// One event of the capture (v2 layout), in capture order: conversion, numbering, the
     /// inspector's parsing, then the plugins'.
     pub fn feed(&mut self, raw: &[u8], dump_flags: u32, states: &mut dyn StateSlots) -> Result<Fed, EngineError> {
+        if let Some(p) = self.inspector.pass_plugin_event(raw, dump_flags) {
+            return Ok(self.processed(p, states));
+        }
         let event_type = match self.inspector.convert(raw) {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(Fed::NotNumbered),
@@ -159,11 +162,37 @@ impl CaptureState {
             self.open(states)?;
         }
         let p = self.inspector.process(dump_flags);
+        Ok(self.processed(p, states))
+    }
+
+    /// A batch read from the capture (its events validated by the reader: their parameters
+    /// fit) of plugin events only, none state-only, with no metadata block, when no plugin
+    /// parses: every event is what [`Inspector::pass_plugin_event`] takes, so the batch is
+    /// numbered in place, in one go. False, with nothing done, for any other batch.
+    pub fn pass_plugin_batch(&mut self, batch: &mut EventBatch) -> bool {
+        let n = batch.len();
+        if n == 0 || !batch.plugin_events_only || !batch.metadata.is_empty() || !self.parsers.is_empty() || !self.inspector.passes_plugin_events() {
+            return false;
+        }
+        let first = self.inspector.pass_plugin_events(n as u64, batch.event(n - 1).bytes);
+        for (m, evtnum) in batch.meta.iter_mut().zip(first..) {
+            m.evtnum = evtnum;
+        }
+        self.current = Some(Processed { evtnum: first + n as u64 - 1, initial_state: false, filtered_out: false, tinfo: None, fdinfo: None, fd: -1 });
+        true
+    }
+
+    /// The numbered event goes to the plugins' parsers.
+    fn processed(&mut self, p: Processed, states: &mut dyn StateSlots) -> Fed {
         let num = p.evtnum;
         let hidden = p.initial_state || p.filtered_out;
         self.current = Some(p);
         self.parse_with_plugins(num, states);
-        Ok(if hidden { Fed::Hidden(num) } else { Fed::Visible(num) })
+        if hidden {
+            Fed::Hidden(num)
+        } else {
+            Fed::Visible(num)
+        }
     }
 
     fn parse_with_plugins(&mut self, num: u64, states: &mut dyn StateSlots) {
@@ -260,6 +289,12 @@ impl FeedPos {
 }
 
 impl FieldSet {
+    /// A fresh batch of the capture that [`CaptureState::pass_plugin_batch`] takes, when the
+    /// run does not go event by event: numbered in place, to be handed out whole.
+    pub fn pass_plugin_batch(&mut self, batch: &mut EventBatch) -> bool {
+        !self.capture.per_event() && self.capture.pass_plugin_batch(batch)
+    }
+
     /// Feeds the events of `raw` (as read from the capture) from `pos` on to the capture's
     /// state and puts those libsinsp hands out into `view` (cleared first): one event when the
     /// run goes event by event ([`CaptureState::per_event`]), else every remaining one.

@@ -20,13 +20,25 @@ pub struct EventBatch {
     /// The metadata blocks read with the batch (process, fd, interface, user lists), each with
     /// the number of the batch's events before it.
     pub metadata: Vec<(usize, Metadata)>,
+    /// Every event is a plugin event (type 322) without the state-only flag: the batch can be
+    /// numbered in one go ([`crate::capture_state::CaptureState::pass_plugin_batch`]).
+    pub plugin_events_only: bool,
     max_events: usize,
     max_bytes: usize,
 }
 
 impl EventBatch {
     pub fn new(max_events: usize, max_bytes: usize) -> EventBatch {
-        EventBatch { bytes: Vec::new(), offsets: Vec::new(), meta: Vec::new(), flags: Vec::new(), metadata: Vec::new(), max_events: max_events.max(1), max_bytes: max_bytes.max(1) }
+        EventBatch {
+            bytes: Vec::new(),
+            offsets: Vec::new(),
+            meta: Vec::new(),
+            flags: Vec::new(),
+            metadata: Vec::new(),
+            plugin_events_only: true,
+            max_events: max_events.max(1),
+            max_bytes: max_bytes.max(1),
+        }
     }
 
     pub fn clear(&mut self) {
@@ -35,6 +47,13 @@ impl EventBatch {
         self.meta.clear();
         self.flags.clear();
         self.metadata.clear();
+        self.plugin_events_only = true;
+    }
+
+    /// Keeps [`EventBatch::plugin_events_only`] true of the events pushed.
+    #[inline]
+    fn note_kind(&mut self, event_type: u16, flags: u32) {
+        self.plugin_events_only &= event_type == scap::event_types::PLUGINEVENT_E && flags & plugin_host::inspector::DF_STATE_ONLY == 0;
     }
 
     /// Appends an event as libsinsp hands it out (converted, numbered by the inspector).
@@ -46,6 +65,7 @@ impl EventBatch {
         let event_type = scap::bytes::le_u16(bytes, 20);
         self.meta.push(EventMeta { evtnum, ts: key.ts, cpu, event_type, plugin_id: key.plugin_id });
         self.flags.push(flags);
+        self.note_kind(event_type, flags);
     }
 
     pub fn len(&self) -> usize {
@@ -83,6 +103,18 @@ impl ItemSink for EventBatch {
         let key = EventKey::of(ev.evtnum, &self.bytes[start..]);
         self.meta.push(EventMeta { evtnum: ev.evtnum, ts: ev.record.ts, cpu: ev.record.cpuid, event_type: ev.record.event_type, plugin_id: key.plugin_id });
         self.flags.push(ev.record.flags);
+        self.note_kind(ev.record.event_type, ev.record.flags);
+    }
+
+    #[inline]
+    fn stored_v2_event(&mut self, evtnum: u64, cpuid: u16, flags: u32, stored: &[u8]) -> bool {
+        self.offsets.push(self.bytes.len());
+        self.bytes.extend_from_slice(stored);
+        let key = EventKey::of(evtnum, stored);
+        self.meta.push(EventMeta { evtnum, ts: key.ts, cpu: cpuid, event_type: key.event_type, plugin_id: key.plugin_id });
+        self.flags.push(flags);
+        self.note_kind(key.event_type, flags);
+        true
     }
 
     fn other(&mut self, item: Item<'_>) {

@@ -230,10 +230,16 @@ impl Extraction {
         }
         // evt.* fields
         let nevt = st.evt.len();
-        if nevt > 0 {
+        // evt.num, the field filters use most, in a loop of its own
+        for (k, _) in st.evt.iter().enumerate().filter(|(_, &(_, f))| f == EvtField::Num) {
+            for &i in which {
+                st.evt_vals[i * nevt + k] = EvtVal::U64(batch.meta[i].evtnum);
+            }
+        }
+        if st.evt.iter().any(|&(_, f)| f != EvtField::Num) {
             for &i in which {
                 let m = batch.meta[i];
-                for (k, &(_, f)) in st.evt.iter().enumerate() {
+                for (k, &(_, f)) in st.evt.iter().enumerate().filter(|(_, &(_, f))| f != EvtField::Num) {
                     let v = evt_value(f, i, &m, batch, set, self.source_of[i], &self.sources, ctx, &mut st.arena)?;
                     st.evt_vals[i * nevt + k] = v;
                 }
@@ -389,9 +395,11 @@ pub struct Row<'a> {
 }
 
 impl FieldValues for Row<'_> {
+    /// Inlined for the `evt.*` fields (filters' `evt.num`), whose value then stays in registers;
+    /// the other kinds out of line.
+    #[inline(always)]
     fn get(&self, id: u32) -> FieldValue<'_> {
         match self.x.locs.get(id as usize).copied().unwrap_or(Loc::None) {
-            Loc::None => FieldValue::Absent,
             Loc::Evt { stage, k } => {
                 let st = &self.x.stages[stage as usize];
                 let v = st.evt_vals.get(self.event * st.evt.len() + k as usize).copied().unwrap_or(EvtVal::Absent);
@@ -404,6 +412,17 @@ impl FieldValues for Row<'_> {
                     EvtVal::Str(s, l) => FieldValue::One(ValueRef::Str(&st.arena.as_bytes()[s as usize..(s + l) as usize])),
                 }
             }
+            other => self.get_other(other),
+        }
+    }
+}
+
+impl Row<'_> {
+    #[inline(never)]
+    fn get_other(&self, loc: Loc) -> FieldValue<'_> {
+        match loc {
+            // (`get` answers for `Loc::Evt`)
+            Loc::None | Loc::Evt { .. } => FieldValue::Absent,
             Loc::Sys { stage, k } => {
                 let st = &self.x.stages[stage as usize];
                 match st.sys_vals.get(self.event * st.sys.len() + k as usize).copied().unwrap_or(EvtVal::Absent) {

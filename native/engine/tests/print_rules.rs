@@ -241,3 +241,52 @@ fn rule_errors_are_located_and_required_versions_checked() {
     assert_eq!((loc.part.as_str(), loc.text.as_str()), ("exception e", "aws.user"));
     assert!(loc.reason.starts_with("'aws.user' is not a supported filter field"), "{}", loc.reason);
 }
+
+#[test]
+fn batches_of_plugin_events_numbered_in_one_go_print_as_event_by_event() {
+    // Batches of plugin events only are numbered in place (CaptureState::pass_plugin_batch);
+    // a state-only event, an async event or a per-event run takes the general way. Every batch
+    // size, with a filter that makes the run go event by event (a syscall field) or not, must
+    // print the same lines.
+    let file = std::env::temp_dir().join(format!("print-passing-{}.scap", std::process::id()));
+    let mut w = scap::ScapWriter::create(&file, &Default::default()).unwrap();
+    let ts = 1_600_000_000_000_000_000u64;
+    let mut ev = Vec::new();
+    for i in 0..40u64 {
+        match i {
+            // hidden from consumers, numbered all the same
+            13 => {
+                ev.clear();
+                scap::plugin_event::encode(&mut ev, ts + i, 4, b"5");
+                w.write_event(1, 1, &ev).unwrap();
+            }
+            21 => {
+                ev.clear();
+                scap::plugin_event::encode_async(&mut ev, ts + i, u64::MAX, 4, "container", b"{}");
+                w.write_event(0, 0, &ev).unwrap();
+            }
+            _ => w.write_plugin_event(ts + i * 1000, if i % 5 == 0 { 99 } else { 4 }, format!("{i}").as_bytes()).unwrap(),
+        }
+    }
+    w.finish().unwrap();
+    let f = "*%evt.num %evt.type %evt.cpu %evt.rawtime %evt.reltime [%evt.pluginname] %dummy.value";
+    let run = |filter: &str, batch: usize| {
+        let opts: PrintOptions = serde_json::from_value(serde_json::json!({
+            "capture": file.to_str().unwrap(), "plugins": dummy_c(), "filter": filter, "format": f, "batchEvents": batch,
+        }))
+        .unwrap();
+        let mut p = Printer::start(opts).unwrap();
+        let mut out = String::new();
+        while !p.step(&mut out).unwrap().done {}
+        out
+    };
+    let reference = run("evt.num > 0 or proc.pid exists", 1);
+    assert_eq!(reference.lines().count(), 39, "{reference}");
+    assert!(reference.starts_with("1 pluginevent 0 1600000000000000000 000000000 [<NA>] <NA>\n2 pluginevent 0 1600000000000001000 "), "{reference}");
+    assert!(!reference.contains("\n14 "), "the state-only event is not printed: {reference}");
+    for batch in [1, 2, 3, 7, 13, 64] {
+        assert_eq!(run("evt.num > 0", batch), reference, "batches of {batch}");
+        assert_eq!(run("evt.num > 0 or proc.pid exists", batch), reference, "event by event, batches of {batch}");
+    }
+    std::fs::remove_file(&file).ok();
+}

@@ -148,6 +148,13 @@ pub trait FieldValues {
 }
 
 /// Values indexed by field id; ids past the end are absent.
+/// So that generic evaluation can hand a trait object on (the transformer paths take one).
+impl FieldValues for &dyn FieldValues {
+    fn get(&self, id: u32) -> FieldValue<'_> {
+        (**self).get(id)
+    }
+}
+
 impl<'v> FieldValues for &[FieldValue<'v>] {
     fn get(&self, id: u32) -> FieldValue<'_> {
         <[FieldValue<'v>]>::get(self, id as usize)

@@ -86,6 +86,12 @@ fn name_dir(t: u16) -> String {
     format!("{}_{}", name, if schema::is_enter(t) { 'E' } else { 'X' })
 }
 
+/// Whether the converter passes `event` on unchanged (it is in its current layout), keeping no
+/// state for it: [`Converter::convert`] would return [`Outcome::Pass`] with the same bytes.
+pub fn passes_unchanged(event: &[u8]) -> bool {
+    event.len() >= HDR && matches!(check(&Ev(event)), Check::Pass)
+}
+
 /// `test_event_convertibility`.
 fn check(ev: &Ev) -> Check {
     let t = ev.event_type();
@@ -372,5 +378,26 @@ impl Converter {
             }
         }
         Ok(Some(b.finish()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugin_events_pass_unchanged_whatever_their_parameters() {
+        // what the engine's batch numbering relies on: libscap never converts a plugin event
+        for nparams in [0u32, 1, 2, 3, 7] {
+            let mut ev = vec![0u8; HDR];
+            ev[16..20].copy_from_slice(&(HDR as u32).to_le_bytes());
+            ev[20..22].copy_from_slice(&crate::event_types::PLUGINEVENT_E.to_le_bytes());
+            ev[22..26].copy_from_slice(&nparams.to_le_bytes());
+            assert!(passes_unchanged(&ev), "{nparams} params");
+            let mut c = Converter::default();
+            assert_eq!(c.convert(&ev).unwrap(), Outcome::Pass);
+            assert_eq!(c.output(), &ev[..]);
+        }
+        assert!(!passes_unchanged(&[0u8; HDR - 1]));
     }
 }

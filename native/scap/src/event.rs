@@ -40,6 +40,8 @@ pub struct EventRecord<'a> {
     pub v1: bool,
     /// Parameter lengths are u32 (large-payload event type).
     pub wide_lens: bool,
+    /// The event as stored, its header included (`len` bytes for a v2 event).
+    pub stored: &'a [u8],
     /// `nparams` lengths, each 2 or 4 bytes.
     pub lens: &'a [u8],
     /// The parameter bytes (everything between the length array and the end of the event).
@@ -67,6 +69,11 @@ impl<'a> EventRecord<'a> {
 
     /// Writes the event in the v2 layout (26-byte header, lengths, data) to `out`.
     pub fn write_v2(&self, out: &mut Vec<u8>) {
+        // a v2 event is stored in that layout: one copy
+        if !self.v1 {
+            out.extend_from_slice(self.stored);
+            return;
+        }
         out.extend_from_slice(&self.ts.to_le_bytes());
         out.extend_from_slice(&self.tid.to_le_bytes());
         out.extend_from_slice(&self.len.to_le_bytes());
@@ -115,6 +122,7 @@ pub fn min_block_len(shape: EventBlockShape) -> u32 {
 
 /// Checks the block length of an event block before its body is read, so that a corrupt
 /// length never makes the reader buffer gigabytes for a block libscap would refuse.
+#[inline]
 pub fn check_block_len(shape: EventBlockShape, total_len: u32) -> Result<(), Malformed> {
     if total_len < min_block_len(shape) {
         return Err(Malformed::new(
@@ -138,6 +146,7 @@ pub fn check_block_len(shape: EventBlockShape, total_len: u32) -> Result<(), Mal
 
 /// Parses a whole event block (`block.len() == total_len`, checked by [`check_block_len`]).
 /// Offsets in errors are relative to the start of the block.
+#[inline]
 pub fn parse(block: &[u8], shape: EventBlockShape) -> Result<EventRecord<'_>, Malformed> {
     let total_len = BlockHeader::read(block).total_len as usize;
     debug_assert_eq!(total_len, block.len());
@@ -153,6 +162,42 @@ pub fn parse(block: &[u8], shape: EventBlockShape) -> Result<EventRecord<'_>, Ma
     rec.cpuid = cpuid;
     rec.flags = flags;
     Ok(rec)
+}
+
+/// The cpuid, flags and event bytes of a whole v2 event block that [`parse`] would accept;
+/// `None` for anything else (v1, or malformed: [`parse`] says what is wrong). No record is
+/// built: the reader's copying sinks take the bytes as they are.
+#[inline]
+pub fn valid_v2_event(block: &[u8], shape: EventBlockShape) -> Option<(u16, u32, &[u8])> {
+    if shape.header != EventHeaderVersion::V2 {
+        return None;
+    }
+    let event_start = block::HEADER_LEN + prefix_len(shape);
+    let room = block.get(event_start..block.len().checked_sub(block::TRAILER_LEN)?)?;
+    if room.len() < V2_HEADER_LEN {
+        return None;
+    }
+    let len = le_u32(room, 16) as usize;
+    if len < V2_HEADER_LEN || len > room.len() {
+        return None;
+    }
+    let width = if has_large_payload(le_u16(room, 20)) { 4 } else { 2 };
+    let nparams = le_u32(room, 22) as usize;
+    let lens_end = V2_HEADER_LEN.checked_add(nparams.checked_mul(width)?)?;
+    if lens_end > len {
+        return None;
+    }
+    let mut sum = 0usize;
+    for i in 0..nparams {
+        let at = V2_HEADER_LEN + i * width;
+        sum += if width == 4 { le_u32(room, at) as usize } else { le_u16(room, at) as usize };
+    }
+    if sum > len - lens_end {
+        return None;
+    }
+    let cpuid = le_u16(block, block::HEADER_LEN);
+    let flags = if shape.has_flags { le_u32(block, block::HEADER_LEN + 2) } else { 0 };
+    Some((cpuid, flags, &room[..len]))
 }
 
 /// Validates an event given in the v2 layout (as produced by [`EventRecord::write_v2`] or by a
@@ -171,6 +216,7 @@ pub fn parse_v2_event(event: &[u8]) -> Result<EventRecord<'_>, Malformed> {
 
 /// Decodes the event at the start of `room` (the bytes available to it). Offsets in errors are
 /// relative to the start of the event.
+#[inline]
 fn decode(room: &[u8], version: EventHeaderVersion) -> Result<EventRecord<'_>, Malformed> {
     let hdr_len = match version {
         EventHeaderVersion::V1 => V1_HEADER_LEN,
@@ -248,6 +294,7 @@ fn decode(room: &[u8], version: EventHeaderVersion) -> Result<EventRecord<'_>, M
         nparams: nparams as u32,
         v1: version == EventHeaderVersion::V1,
         wide_lens: wide,
+        stored: &room[..len],
         lens,
         // Bytes between the last param and `len` are ignored by libscap; they stay in `data` so
         // that a rewrite reproduces the event byte for byte.
@@ -349,6 +396,38 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(append_block(&mut out, 0, 0, &ev), block::EV_V2_LARGE);
         assert_eq!(out, PLUGIN5_FIRST);
+    }
+
+    #[test]
+    fn the_stored_v2_shortcut_accepts_what_parse_accepts() {
+        // every single-byte change of a real block, and every truncation of its event: the
+        // reader's shortcut (valid_v2_event) must agree with parse, and give the same bytes
+        let sh = shape(block::EV_V2_LARGE);
+        let check = |b: &[u8]| {
+            let fast = valid_v2_event(b, sh);
+            match parse(b, sh) {
+                Ok(rec) => assert_eq!(fast, Some((rec.cpuid, rec.flags, rec.stored)), "{b:?}"),
+                Err(_) => assert_eq!(fast, None, "{b:?}"),
+            }
+        };
+        // (not the block's total length: the reader checked it against the block)
+        for at in (0..PLUGIN5_FIRST.len() - block::TRAILER_LEN).filter(|at| !(4..8).contains(at)) {
+            for v in [0u8, 1, 2, 4, 0x1a, 0x2b, 0x2c, 0x2d, 0x7f, 0xff] {
+                let mut b = PLUGIN5_FIRST;
+                b[at] = v;
+                check(&b);
+            }
+        }
+        // the event's len shrinking, with nparams and lengths unchanged or cut to fit
+        for len in 0u8..=44 {
+            let mut b = PLUGIN5_FIRST;
+            b[26] = len;
+            check(&b);
+            b[34] = 1;
+            check(&b);
+        }
+        // v1 blocks are not taken (parse infers their parameter count)
+        assert_eq!(valid_v2_event(&PLUGIN5_FIRST, shape(block::EV)), None);
     }
 
     #[test]

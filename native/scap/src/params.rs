@@ -16,6 +16,29 @@ pub struct EventParams<'a> {
 }
 
 impl<'a> EventParams<'a> {
+    /// Whether [`EventParams::parse`] would split `event` (its lengths fit in it), without
+    /// building the parameter list.
+    pub fn fits(event: &[u8]) -> bool {
+        if event.len() < HDR {
+            return false;
+        }
+        let event_type = le_u16(event, 20);
+        let n = le_u32(event, 22) as usize;
+        let ls = if event_schema::large_payload(event_type) { 4 } else { 2 };
+        let Some(mut at) = n.checked_mul(ls).and_then(|l| l.checked_add(HDR)) else { return false };
+        if at > event.len() {
+            return false;
+        }
+        for i in 0..n {
+            let len = if ls == 4 { le_u32(event, HDR + i * 4) as usize } else { le_u16(event, HDR + i * 2) as usize };
+            match at.checked_add(len) {
+                Some(end) if end <= event.len() => at = end,
+                _ => return false,
+            }
+        }
+        true
+    }
+
     /// Splits `event`; `None` when the lengths do not fit in it.
     pub fn parse(event: &'a [u8]) -> Option<EventParams<'a>> {
         if event.len() < HDR {

@@ -210,6 +210,12 @@ impl ScapReader {
                     continue;
                 }
                 let bytes = &self.buf[self.start..self.start + total];
+                if let Some((cpuid, flags, stored)) = event::valid_v2_event(bytes, shape) {
+                    if sink.stored_v2_event(self.next_evtnum, cpuid, flags, stored) {
+                        self.next_evtnum += 1;
+                        continue;
+                    }
+                }
                 match event::parse(bytes, shape) {
                     Ok(record) => {
                         let ev = Event {
@@ -538,6 +544,13 @@ impl ScapReader {
 /// Where [`ScapReader::read_into`] delivers what it reads.
 pub trait ItemSink {
     fn event(&mut self, event: &Event<'_>);
+    /// A v2 event, validated as [`Event`]s are (`stored` is its `len` bytes), for a sink that
+    /// only copies events: true if it took it, false to get it through [`ItemSink::event`].
+    /// Skips building the [`Event`], which costs the reader's loop about a third of its time.
+    #[inline]
+    fn stored_v2_event(&mut self, _evtnum: u64, _cpuid: u16, _flags: u32, _stored: &[u8]) -> bool {
+        false
+    }
     /// Any non-event item (sections, metadata, skipped blocks, dropped events).
     fn other(&mut self, item: Item<'_>);
     /// Stop reading before the next item.

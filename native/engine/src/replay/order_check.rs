@@ -63,6 +63,10 @@ impl ExtractedWindow {
         for key in &self.keys {
             checker.bins.add(0, key.evtnum, 1);
         }
+        // A forward-only run without distributions has nothing to compare or count per cell.
+        if self.reverse.is_none() && self.shuffle.is_none() && self.batched.is_none() && checker.top_values.is_empty() {
+            return found;
+        }
         for (ci, label) in checker.labels.iter().enumerate() {
             let report_index = checker.report_index[ci];
             let series = |kind| positions::replay_series(report_index, kind);

@@ -302,6 +302,46 @@ impl Inspector {
         out
     }
 
+    /// Whether [`Inspector::pass_plugin_event`] takes this event: a plugin event of an open
+    /// capture, that libscap's converter passes unchanged and libsinsp's parser has no thread or
+    /// fd to update for, with no removal pending from the event before.
+    pub fn passes_plugin_event(&self, raw: &[u8]) -> bool {
+        self.passes_plugin_events()
+            && raw.len() >= 26
+            && scap::bytes::le_u16(raw, 20) == codes::PLUGINEVENT_E
+            && scap::converter::passes_unchanged(raw)
+            // an event whose parameters do not fit is numbered without being parsed (`process`)
+            && scap::params::EventParams::fits(raw)
+    }
+
+    /// The state part of [`Inspector::passes_plugin_event`]: the capture is open and no
+    /// removal is pending from the event before.
+    pub fn passes_plugin_events(&self) -> bool {
+        self.stage == Stage::Running && self.pending.tid_to_remove.is_none() && self.pending.fds_to_remove.is_none()
+    }
+
+    /// [`Inspector::convert`] and [`Inspector::process`] in one, for an event that
+    /// [`Inspector::passes_plugin_event`] takes: it is only numbered (and sets the thread
+    /// manager's clock). `None`, with nothing done, for any other event.
+    pub fn pass_plugin_event(&mut self, raw: &[u8], dump_flags: u32) -> Option<Processed> {
+        if !self.passes_plugin_event(raw) {
+            return None;
+        }
+        let evtnum = self.pass_plugin_events(1, raw);
+        Some(Processed { evtnum, initial_state: false, filtered_out: dump_flags & DF_STATE_ONLY != 0, tinfo: None, fdinfo: None, fd: -1 })
+    }
+
+    /// [`Inspector::pass_plugin_event`] for `count` such events at once, `last` the last of
+    /// them: the number of the first.
+    pub fn pass_plugin_events(&mut self, count: u64, last: &[u8]) -> u64 {
+        let first = self.nevts + 1;
+        self.nevts += count;
+        self.current.clear();
+        self.current.extend_from_slice(last);
+        self.tm.set_ts(scap::bytes::le_u64(last, 0));
+        first
+    }
+
     /// [`Inspector::convert`] then [`Inspector::process`], ending the opening on the first
     /// event that is not initial state (for callers without listening plugins).
     pub fn next(&mut self, raw: &[u8], dump_flags: u32) -> Result<Option<Processed>, ConversionError> {

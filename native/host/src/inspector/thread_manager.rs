@@ -5,6 +5,7 @@
 //! consults.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use crate::tables::CText;
@@ -24,13 +25,14 @@ struct State {
     last: Option<Arc<ThreadEntry>>,
     recently_exited: Vec<(u64, u64)>,
     recently_exited_at: usize,
-    /// The timestamp of the event being processed (`m_timestamper`).
-    ts: u64,
 }
 
 pub struct ThreadManager {
     pub threads: Arc<ThreadTable>,
     state: Mutex<State>,
+    /// The timestamp of the event being processed (`m_timestamper`): set for every event, so
+    /// outside the lock.
+    ts: AtomicU64,
 }
 
 impl ThreadManager {
@@ -38,6 +40,7 @@ impl ThreadManager {
         let m = Arc::new(ThreadManager {
             threads,
             state: Mutex::new(State { last_tid: -1, recently_exited: vec![(0, 0); RECENTLY_EXITED], ..Default::default() }),
+            ts: AtomicU64::new(0),
         });
         let hooks: Weak<dyn ThreadHooks> = Arc::downgrade(&m) as Weak<dyn ThreadHooks>;
         m.threads.set_hooks(hooks);
@@ -49,7 +52,7 @@ impl ThreadManager {
     }
 
     pub fn set_ts(&self, ts: u64) {
-        self.state().ts = ts;
+        self.ts.store(ts, Ordering::Relaxed);
     }
 
     pub fn clear(&self) {
@@ -100,7 +103,7 @@ impl ThreadManager {
         let (cached, ts) = {
             let s = self.state();
             let cached = (s.last_tid >= 0 && tid == s.last_tid).then(|| s.last.clone()).flatten();
-            (cached, s.ts)
+            (cached, self.ts.load(Ordering::Relaxed))
         };
         if let Some(t) = cached {
             t.info().lastaccess_ts = ts;
