@@ -376,17 +376,16 @@ fn icontains(hay: &[u8], lower_needle: &[u8]) -> bool {
 }
 
 impl Test {
+    /// Takes the value by reference: a row's value is read in place, field by field (a copy of
+    /// the whole enum, written field by field a moment before, stalls the store buffer).
     #[inline]
-    fn eval(&self, v: ValueRef) -> bool {
+    fn eval(&self, v: &ValueRef) -> bool {
         match (self, v) {
-            (
-                Test::Num(op, rhs),
-                ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x),
-            ) => op.test(x.cmp(rhs)),
-            (Test::NumI16(op, rhs), ValueRef::U64(x)) => op.test((x as u16 as i16).cmp(rhs)),
-            (Test::NumI64(op, rhs), ValueRef::U64(x)) => op.test((x as i64).cmp(rhs)),
-            (Test::Bool { rhs, ne }, ValueRef::Bool(b)) => (b == *rhs) != *ne,
-            (Test::StrOrd(op, rhs), ValueRef::Str(s)) => op.test(s.cmp(rhs)),
+            (Test::Num(op, rhs), ValueRef::U64(x) | ValueRef::RelTime(x) | ValueRef::AbsTime(x)) => op.test(x.cmp(rhs)),
+            (Test::NumI16(op, rhs), ValueRef::U64(x)) => op.test((*x as u16 as i16).cmp(rhs)),
+            (Test::NumI64(op, rhs), ValueRef::U64(x)) => op.test((*x as i64).cmp(rhs)),
+            (Test::Bool { rhs, ne }, ValueRef::Bool(b)) => (b == rhs) != *ne,
+            (Test::StrOrd(op, rhs), ValueRef::Str(s)) => op.test((*s).cmp(&rhs[..])),
             (Test::Contains(f), ValueRef::Str(s)) => f.find(s).is_some(),
             (Test::IContains(n), ValueRef::Str(s)) => icontains(s, n),
             (Test::StartsWith(p), ValueRef::Str(s)) => s.starts_with(p),
@@ -394,11 +393,9 @@ impl Test {
             (Test::Glob(g), ValueRef::Str(s)) => g.matches(s),
             (Test::Regex(r), ValueRef::Str(s)) => r.matches(s),
             (Test::PMatch(p), ValueRef::Str(s)) => p.matches(s),
-            (Test::Ip { rhs, ne }, ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => (a == *rhs) != *ne,
-            (Test::Net { rhs, ne }, ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => {
-                rhs.contains(a) != *ne
-            }
-            (Test::In(set), v) => set.contains(v),
+            (Test::Ip { rhs, ne }, ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => (a == rhs) != *ne,
+            (Test::Net { rhs, ne }, ValueRef::IpAddr(a) | ValueRef::IpNet(a)) => rhs.contains(*a) != *ne,
+            (Test::In(set), v) => set.contains(*v),
             _ => false,
         }
     }
@@ -515,9 +512,9 @@ fn eval_check<V: FieldValues>(c: &CheckNode, vals: &V) -> bool {
 #[inline]
 fn eval_kind<V: FieldValues>(kind: &CheckKind, v: FieldValue, vals: &V) -> bool {
     match kind {
-        CheckKind::Single(t) => match v.first() {
-            Some(x) => t.eval(x),
-            None => false,
+        CheckKind::Single(t) => match &v {
+            FieldValue::One(x) => t.eval(x),
+            _ => v.first().is_some_and(|x| t.eval(&x)),
         },
         CheckKind::Exists => v.is_present(),
         CheckKind::ListIn(set) => {
@@ -534,12 +531,12 @@ fn eval_kind<V: FieldValues>(kind: &CheckKind, v: FieldValue, vals: &V) -> bool 
                 return false;
             }
             match m {
-                Modifier::AnyOf => tests.iter().any(|t| t.eval(x)),
-                Modifier::AllOf => tests.iter().all(|t| t.eval(x)),
+                Modifier::AnyOf => tests.iter().any(|t| t.eval(&x)),
+                Modifier::AllOf => tests.iter().all(|t| t.eval(&x)),
                 Modifier::OneOf => {
                     let mut hits = 0;
                     for t in tests.iter() {
-                        if t.eval(x) {
+                        if t.eval(&x) {
                             hits += 1;
                             if hits > 1 {
                                 return false;
