@@ -58,6 +58,10 @@ struct Stage {
     /// `[event * sys.len() + k]`; strings in `sys_arena` (bytes, not always UTF-8).
     sys_vals: Vec<EvtVal>,
     sys_arena: Vec<u8>,
+    /// `run` wrote values since the tables were last reset: otherwise they still hold only
+    /// "not extracted", and a batch of the same size need not reset them (print's format
+    /// stage, when no event of a batch passed the filter).
+    written: bool,
 }
 
 /// Where a slot's values are: stage, and part (plugin) or evt index within it.
@@ -139,7 +143,7 @@ impl Extraction {
                 }
                 locs[id as usize] = Loc::Plugin { stage: si as u8, first, count: providers.len() as u32 - first };
             }
-            out.push(Stage { parts, evt, rows: Vec::new(), evt_vals: Vec::new(), arena: String::new(), sys, sys_vals: Vec::new(), sys_arena: Vec::new() });
+            out.push(Stage { parts, evt, rows: Vec::new(), evt_vals: Vec::new(), arena: String::new(), sys, sys_vals: Vec::new(), sys_arena: Vec::new(), written: true });
         }
         Ok(Extraction { stages: out, locs, providers, events: 0, source_of: Vec::new(), sources: Vec::new(), scratch_refs: Vec::new() })
     }
@@ -172,6 +176,13 @@ impl Extraction {
             self.source_of.push(idx);
         }
         for st in &mut self.stages {
+            for p in &mut st.parts {
+                p.used = 0;
+            }
+            let unchanged = !st.written && st.rows.len() == self.events * st.parts.len() && st.evt_vals.len() == self.events * st.evt.len() && st.sys_vals.len() == self.events * st.sys.len();
+            if unchanged {
+                continue;
+            }
             st.rows.clear();
             st.rows.resize(self.events * st.parts.len(), (u32::MAX, 0));
             st.evt_vals.clear();
@@ -180,9 +191,7 @@ impl Extraction {
             st.sys_vals.clear();
             st.sys_vals.resize(self.events * st.sys.len(), EvtVal::Absent);
             st.sys_arena.clear();
-            for p in &mut st.parts {
-                p.used = 0;
-            }
+            st.written = false;
         }
     }
 
@@ -198,6 +207,10 @@ impl Extraction {
     /// Extracts stage `stage` for the batch events `which` (indexes, ascending).
     pub fn run(&mut self, stage: usize, set: &mut FieldSet, batch: &EventBatch, which: &[usize], ctx: &mut EvtContext) -> Result<(), EngineError> {
         let Some(st) = self.stages.get_mut(stage) else { return Ok(()) };
+        if which.is_empty() {
+            return Ok(());
+        }
+        st.written = true;
         let nparts = st.parts.len();
         // plugin fields: per part, per source present among `which`
         for (part_index, part) in st.parts.iter_mut().enumerate() {

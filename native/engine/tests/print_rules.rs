@@ -30,11 +30,15 @@ fn dummy_c() -> serde_json::Value {
 }
 
 fn print(capture: &str, plugins: serde_json::Value, filter: Option<&str>, format: Option<&str>, json: bool) -> String {
-    let opts: PrintOptions = serde_json::from_value(serde_json::json!({
+    run_printer(serde_json::json!({
         "capture": capture, "plugins": plugins, "filter": filter, "format": format, "json": json, "batchEvents": 7,
     }))
-    .unwrap();
-    let mut p = Printer::start(opts).unwrap_or_else(|e| panic!("{format:?} {filter:?}: {e}"));
+}
+
+/// Everything a printer with these options (`PrintOptions` as JSON) prints.
+fn run_printer(options: serde_json::Value) -> String {
+    let opts: PrintOptions = serde_json::from_value(options.clone()).unwrap();
+    let mut p = Printer::start(opts).unwrap_or_else(|e| panic!("{options}: {e}"));
     let mut out = String::new();
     while !p.step(&mut out).unwrap().done {}
     out
@@ -188,13 +192,7 @@ fn leading_state_events_are_consumed_and_reltime_counts_from_the_first_non_meta_
     w.finish().unwrap();
     let f = "*%evt.num %evt.type %evt.reltime %evt.is_async [%evt.hostname]";
     for batch in [1, 7] {
-        let opts: PrintOptions = serde_json::from_value(serde_json::json!({
-            "capture": file.to_str().unwrap(), "plugins": dummy_c(), "format": f, "batchEvents": batch,
-        }))
-        .unwrap();
-        let mut p = Printer::start(opts).unwrap();
-        let mut out = String::new();
-        while !p.step(&mut out).unwrap().done {}
+        let out = run_printer(serde_json::json!({"capture": file.to_str().unwrap(), "plugins": dummy_c(), "format": f, "batchEvents": batch}));
         assert_eq!(
             out,
             "2 pluginevent 000000000 false []\n3 asyncevent 000000050 true []\n4 pluginevent 000000100 false []\n",
@@ -271,14 +269,7 @@ fn batches_of_plugin_events_numbered_in_one_go_print_as_event_by_event() {
     w.finish().unwrap();
     let f = "*%evt.num %evt.type %evt.cpu %evt.rawtime %evt.reltime [%evt.pluginname] %dummy.value";
     let run = |filter: &str, batch: usize| {
-        let opts: PrintOptions = serde_json::from_value(serde_json::json!({
-            "capture": file.to_str().unwrap(), "plugins": dummy_c(), "filter": filter, "format": f, "batchEvents": batch,
-        }))
-        .unwrap();
-        let mut p = Printer::start(opts).unwrap();
-        let mut out = String::new();
-        while !p.step(&mut out).unwrap().done {}
-        out
+        run_printer(serde_json::json!({"capture": file.to_str().unwrap(), "plugins": dummy_c(), "filter": filter, "format": f, "batchEvents": batch}))
     };
     let reference = run("evt.num > 0 or proc.pid exists", 1);
     assert_eq!(reference.lines().count(), 39, "{reference}");
