@@ -19,48 +19,15 @@ impl<'a> EventParams<'a> {
     /// Whether [`EventParams::parse`] would split `event` (its lengths fit in it), without
     /// building the parameter list.
     pub fn fits(event: &[u8]) -> bool {
-        if event.len() < HDR {
-            return false;
-        }
-        let event_type = le_u16(event, 20);
-        let n = le_u32(event, 22) as usize;
-        let ls = if event_schema::large_payload(event_type) { 4 } else { 2 };
-        let Some(mut at) = n.checked_mul(ls).and_then(|l| l.checked_add(HDR)) else { return false };
-        if at > event.len() {
-            return false;
-        }
-        for i in 0..n {
-            let len = if ls == 4 { le_u32(event, HDR + i * 4) as usize } else { le_u16(event, HDR + i * 2) as usize };
-            match at.checked_add(len) {
-                Some(end) if end <= event.len() => at = end,
-                _ => return false,
-            }
-        }
-        true
+        split(event, |_| {}).is_some()
     }
 
     /// Splits `event`; `None` when the lengths do not fit in it.
     pub fn parse(event: &'a [u8]) -> Option<EventParams<'a>> {
-        if event.len() < HDR {
-            return None;
-        }
-        let event_type = le_u16(event, 20);
-        let n = le_u32(event, 22) as usize;
-        let ls = if event_schema::large_payload(event_type) { 4 } else { 2 };
-        let mut at = HDR.checked_add(n.checked_mul(ls)?)?;
-        if at > event.len() {
-            return None;
-        }
-        let mut params = Vec::with_capacity(n);
-        for i in 0..n {
-            let len = if ls == 4 { le_u32(event, HDR + i * 4) as usize } else { le_u16(event, HDR + i * 2) as usize };
-            let end = at.checked_add(len)?;
-            if end > event.len() {
-                return None;
-            }
-            params.push(&event[at..end]);
-            at = end;
-        }
+        // one allocation: the stored count, bounded by what the event can hold
+        let count = if event.len() >= HDR { (le_u32(event, 22) as usize).min((event.len() - HDR) / 2) } else { 0 };
+        let mut params = Vec::with_capacity(count);
+        let event_type = split(event, |p| params.push(p))?;
         Some(EventParams { ts: le_u64(event, 0), tid: le_u64(event, 8), event_type, params })
     }
 
@@ -110,4 +77,29 @@ impl<'a> EventParams<'a> {
         let p = self.get(i)?;
         Some(p.iter().position(|&b| b == 0).map_or(p, |n| &p[..n]))
     }
+}
+
+/// Walks `event`'s parameters, handing each to `param` in order: the event type, or `None` (after
+/// handing some) when the lengths do not fit in it.
+fn split<'a>(event: &'a [u8], mut param: impl FnMut(&'a [u8])) -> Option<u16> {
+    if event.len() < HDR {
+        return None;
+    }
+    let event_type = le_u16(event, 20);
+    let n = le_u32(event, 22) as usize;
+    let ls = if event_schema::large_payload(event_type) { 4 } else { 2 };
+    let mut at = HDR.checked_add(n.checked_mul(ls)?)?;
+    if at > event.len() {
+        return None;
+    }
+    for i in 0..n {
+        let len = if ls == 4 { le_u32(event, HDR + i * 4) as usize } else { le_u16(event, HDR + i * 2) as usize };
+        let end = at.checked_add(len)?;
+        if end > event.len() {
+            return None;
+        }
+        param(&event[at..end]);
+        at = end;
+    }
+    Some(event_type)
 }
