@@ -4,16 +4,21 @@
 // parse NODE_EXTRA_CA_CERTS's whole certificate bundle at start-up (about 40 ms with Debian's),
 // for a command that makes no TLS connection. The variable goes under another name, and is put
 // back below, before anything else runs.
-import {restoreHostEnv, runsPluginHost, startPluginHostAhead} from '../dist/src/worker/host-process.js'
+//
+// CommonJS (bin/package.json): a plain command line (commands/support/direct.ts) runs from one
+// bundled file, dist/cli.cjs, without Node's ES module loader; anything else goes to oclif.
+'use strict'
+const {join} = require('node:path')
+const {restoreHostEnv, runDirect} = require('../dist/cli.cjs')
 
 restoreHostEnv(process.env)
 
 const argv = process.argv.slice(2)
-const {runDirect} = await import('../dist/commands/support/direct.js')
-if (!(await runDirect(argv))) await runWithOclif()
+runDirect(argv).then((done) => (done ? undefined : runWithOclif()))
 
 async function runWithOclif() {
   // The plugin host starts while oclif loads (the two overlap on two cores).
+  const {runsPluginHost, startPluginHostAhead} = await import('../dist/src/worker/host-process.js')
   if (runsPluginHost(argv)) startPluginHostAhead()
 
   const {execute, settings} = await import('@oclif/core')
@@ -21,5 +26,7 @@ async function runWithOclif() {
   // Always the compiled commands (dist/): never look for TypeScript sources, whatever NODE_ENV says.
   settings.enableAutoTranspile = false
 
-  await execute({dir: import.meta.url})
+  // The package root itself: oclif looks for package.json from there up (from this file, it
+  // would take bin/package.json for the root).
+  await execute({dir: join(__dirname, '..')})
 }

@@ -33,9 +33,26 @@ export function platformName(): string {
   return `${base}-${report?.header?.glibcVersionRuntime ? 'gnu' : 'musl'}`
 }
 
-function loadBinding(): typeof Binding {
+/** A checkout's own build for this machine, loaded without the generated loader: the loader
+ * costs about 2 ms of every run (it reads /usr/bin/ldd to tell glibc from musl). Anything else
+ * (a package install, another platform, an addon that does not load here) goes through it. */
+function localBuild(require: NodeJS.Require): typeof Binding | undefined {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return undefined
+  const file = join(root, 'native', 'node', 'scaptool.linux-x64-gnu.node')
+  if (!existsSync(file)) return undefined
   try {
-    return createRequire(import.meta.url)(join(root, 'native', 'node', 'binding.cjs')) as typeof Binding
+    return require(file) as typeof Binding
+  } catch {
+    return undefined
+  }
+}
+
+function loadBinding(): typeof Binding {
+  const require = createRequire(import.meta.url)
+  const local = localBuild(require)
+  if (local) return local
+  try {
+    return require(join(root, 'native', 'node', 'binding.cjs')) as typeof Binding
   } catch (err) {
     const platform = platformName()
     const message = PREBUILT_PLATFORMS.includes(platform)

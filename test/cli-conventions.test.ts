@@ -7,6 +7,7 @@ import {join} from 'node:path'
 
 import {Config} from '@oclif/core'
 
+import {thousands} from '../commands/support/output.js'
 import {eta, renderProgress} from '../commands/support/progress.js'
 import {cli, plain, projectRoot, tempDir} from './helpers.js'
 
@@ -110,6 +111,13 @@ test('the progress bar fits the terminal, shows the percentage once, an ETA and 
   t.is(renderProgress({label: 'recording', fraction: null, elapsedMs: 5000, detail: '100 events', columns: 80}), 'recording · 100 events')
 })
 
+test('counts are grouped by thousands as en-US writes them (without loading ICU)', (t) => {
+  const values = [0, 7, 999, 1000, 65_535, 999_999, 1_000_000, 2_000_000, 123_456_789, -1, -1234, -999_999, Number.MAX_SAFE_INTEGER]
+  for (let n = 1; n < 1e15; n = n * 7 + 3) values.push(n, -n)
+  for (const n of values) t.is(thousands(n), n.toLocaleString('en-US'), String(n))
+  t.is(thousands(2n ** 64n), (2n ** 64n).toLocaleString('en-US'))
+})
+
 test('repeatable flags take one value each: the words after them stay arguments', async (t) => {
   const capture = join(projectRoot, 'fixtures', 'captures', 'dummy_c-sysdig.scap')
   const lib = join(projectRoot, 'fixtures', 'plugins', 'build', 'libdummy_c.so')
@@ -151,6 +159,12 @@ test('print without flags takes the direct path (oclif never loads) and answers 
     t.is(direct.stdout, viaOclif.stdout, args.join(' '))
     t.is(withoutDebug(direct.stderr), withoutDebug(viaOclif.stderr), args.join(' '))
   }
+  // no ES module either: the direct path is one CommonJS bundle (dist/cli.cjs)
+  const esm = {NODE_DEBUG: 'esm'}
+  const [plain, flagged] = await Promise.all([cli(['print', capture, 'evt.num < 3'], {env: esm}), cli(['print', '--timezone', 'UTC', capture, 'evt.num < 3'], {env: esm})])
+  t.is(plain.stdout, flagged.stdout)
+  t.notRegex(plain.stderr, /^ESM /m)
+  t.regex(flagged.stderr, /^ESM .*@oclif\/core/m)
   const repeated = await cli(['print', capture, 'evt.num', '>', '3', 'and', 'evt.num', '<', '6', '-o', '%evt.num'])
   t.is(repeated.status, 0, repeated.stderr)
   t.is(repeated.stdout, '4\n5\n')

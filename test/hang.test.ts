@@ -6,7 +6,7 @@ import {spawn, spawnSync} from 'node:child_process'
 import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {hostEnv, restoreHostEnv} from '../src/worker/host-process.js'
+import {hostEnv, restoreHostEnv} from '../src/worker/host-env.js'
 import {cli, plugin, projectRoot, tempDir} from './helpers.js'
 
 const HANG = plugin('libbad_hang.so')

@@ -123,7 +123,7 @@ test.serial('npm run package makes both tarballs: a stripped addon under 15 MB, 
   t.like(packageJsonOf(packed.platform), {name: 'scaptool-linux-x64-gnu', version, os: ['linux'], cpu: ['x64'], libc: ['glibc'], main: 'scaptool.linux-x64-gnu.node', license: 'Apache-2.0'})
 
   const files = filesOf(packed.main)
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'oclif.manifest.json', 'bin/run.js', 'native/node/binding.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/commands/print.js', 'dist/commands/plugin/info.js']) t.true(files.includes(f), `${f} is packed`)
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'oclif.manifest.json', 'bin/run.js', 'bin/package.json', 'dist/cli.cjs', 'native/node/binding.cjs', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/commands/print.js', 'dist/commands/plugin/info.js']) t.true(files.includes(f), `${f} is packed`)
   t.deepEqual(files.filter((f) => f.endsWith('.map') || f.startsWith('dist/scripts/') || f.endsWith('.node') || f.startsWith('src/') || f === 'dist/src/native.d.ts'), [])
   const pkg = packageJsonOf(packed.main)
   t.like(pkg, {name: 'scaptool', version, license: 'Apache-2.0', optionalDependencies: {'scaptool-linux-x64-gnu': version}})

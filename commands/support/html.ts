@@ -6,8 +6,7 @@
 // order and batching differences, version verdicts. The report's JSON is embedded too.
 import type {Positions, ReplayResult, ValueDistribution} from '../../src/engine/replay.js'
 import {BATCHING_EXPLANATION} from '../../src/engine/replay.js'
-
-const thousands = (n: number) => n.toLocaleString('en-US')
+import {thousands} from './output.js'
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')

@@ -4,13 +4,12 @@
 import type {DiffReport} from '../../src/engine/diff.js'
 import {BATCHING_EXPLANATION, type ReplayResult} from '../../src/engine/replay.js'
 import type {RulesReplayResult} from './rules-mode.js'
+import {thousands} from './output.js'
 
 /** Details listed per section: a step summary is read, not searched (GitHub caps it at 1 MiB). */
 const MAX_ROWS = 20
 /** Cell text shown (values can be 8 KB payloads). */
 const MAX_CELL = 120
-
-const thousands = (n: number) => n.toLocaleString('en-US')
 
 /** Text in a table cell: no line breaks, pipes escaped (also inside code spans, as GFM needs). */
 function cell(s: string): string {

@@ -9,6 +9,8 @@
 //   replay verify    sysdig -p "<3 fields>"               scaptool replay (forward, reverse, shuffled, batching probe)
 //   replay forward   sysdig -p "<3 fields>"               scaptool replay --no-reverse --no-shuffle --no-batching-probe
 //   record + golden  sysdig -w, then sysdig -p            scaptool record (capture and golden file of 3 fields)
+//
+//   BENCH_RUNS=3 (medians)   BENCH_EVENTS=2000000   BENCH_ONLY=scan (the workloads named so)
 import {existsSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {loadavg} from 'node:os'
 import {join} from 'node:path'
@@ -16,6 +18,8 @@ import {join} from 'node:path'
 import {benchDir, root, timed, type Timed} from './common.js'
 
 const runs = Number(process.env.BENCH_RUNS ?? 3)
+/** Only the workloads whose name contains this text (BENCH_ONLY=scan). */
+const only = process.env.BENCH_ONLY ?? ''
 const N = Number(process.env.BENCH_EVENTS ?? 2_000_000)
 const cli = join(root, 'bin', 'run.js')
 const lib = join(root, 'fixtures', 'plugins', 'build', 'libdummy_api0_3.so')
@@ -115,7 +119,7 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ')
 console.log(`${N.toLocaleString('en-US')} events of the C dummy plugin (API 0.3, ${lib.replace(root + '/', '')}), capture ${(statSync(capture).size / 1e6).toFixed(0)} MB; median of ${runs} runs; load average at start: ${load()}`)
 const rows: string[][] = [['workload', 'sysdig', 'scaptool', 'ratio', 'goal', 'peak RSS (scaptool)']]
 let below = 0
-for (const w of workloads) {
+for (const w of workloads.filter((w) => w.name.includes(only))) {
   const theirs: number[] = []
   const ours: Timed[] = []
   for (let i = 0; i < runs; i++) {

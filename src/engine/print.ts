@@ -2,7 +2,7 @@
 // filters and renders; lines arrive one string per batch of events.
 import {native} from '../native.js'
 import {unwrap} from '../plugin/inspect.js'
-import {runIsolated, type IsolationOptions} from '../worker/isolate.js'
+import type {IsolationOptions} from '../worker/isolate.js'
 import type {OutputChunk} from '../worker/protocol.js'
 import type {PluginRun} from './record.js'
 
@@ -68,8 +68,9 @@ export async function drive<P extends {done: boolean}, S>(
   try {
     for (;;) {
       const chunk = await runner.step()
-      const progress = unwrap<P>(chunk.outcome)
+      // a failed step's output (the lines before the failure) is delivered before its error
       if (chunk.text || chunk.records) await control.onOutput?.({text: chunk.text, records: chunk.records})
+      const progress = unwrap<P>(chunk.outcome)
       control.onProgress?.(progress)
       if (progress.done || control.signal?.aborted) break
     }
@@ -103,9 +104,11 @@ export function printInProcess(options: PrintOptions, control: OutputControl<Pri
  * Prints the events of a capture that pass `filter`, with `format` (text or JSON lines), like
  * `sysdig -r`. Plugins run in a child process; output reaches `onOutput` one chunk per batch.
  */
-export function print(options: PrintOptions, control: OutputControl<PrintProgress> = {}): Promise<PrintSummary> {
-  // Without plugins no plugin code runs: no child process to start (or to watch).
+export async function print(options: PrintOptions, control: OutputControl<PrintProgress> = {}): Promise<PrintSummary> {
+  // Without plugins no plugin code runs: no child process to start (or to watch), nor the
+  // modules that start one.
   if (control.isolate === false || (options.plugins ?? []).length === 0) return printInProcess(options, control)
+  const {runIsolated} = await import('../worker/isolate.js')
   const run = runIsolated<PrintSummary>({kind: 'print', options}, control.onProgress as (p: unknown) => void, control.onOutput, control)
   if (control.signal?.aborted) run.stop()
   control.signal?.addEventListener('abort', () => run.stop(), {once: true})

@@ -3,7 +3,7 @@
 // Each job's engine is imported when the job arrives: a child starts faster without the
 // modules of the other jobs (rules load a YAML parser).
 import {native} from '../native.js'
-import {restoreHostEnv} from './host-process.js'
+import {restoreHostEnv} from './host-env.js'
 import {serializeError, type FromChild, type Job, type OutputChunk, type ToChild} from './protocol.js'
 
 // Plugins see the environment scaptool was given.

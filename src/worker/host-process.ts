@@ -1,41 +1,30 @@
 // The plugin host process (child.ts) itself: started for a run, or ahead of it. The CLI starts
 // it first thing for commands that run plugins, so that Node's start-up and the addon's load in
 // the child overlap with oclif's load in the parent (two cores: about 0.1 s less per command).
-// Nothing here loads the addon: bin/run.js imports this module before anything else.
+// Nothing here loads the addon.
 import {fork, type ChildProcess} from 'node:child_process'
+import {existsSync} from 'node:fs'
 import type {Socket} from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {join} from 'node:path'
 
+import {hostEnv} from './host-env.js'
+
 let warm: ChildProcess | undefined
 
-/** Where the host finds NODE_EXTRA_CA_CERTS (see `hostEnv`). */
-const DEFERRED_CA_CERTS = 'SCAPTOOL_HOST_NODE_EXTRA_CA_CERTS'
-
-/** The host's environment: the parent's, except that Node would parse NODE_EXTRA_CA_CERTS's
- * whole certificate bundle at start-up (about 40 ms of CPU per process with Debian's) for a
- * process that makes no TLS connection. The variable goes under another name, and the host
- * puts it back (`restoreHostEnv`) before plugins see its environment. */
-export function hostEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const host = {...env}
-  if (host.NODE_EXTRA_CA_CERTS !== undefined) {
-    host[DEFERRED_CA_CERTS] = host.NODE_EXTRA_CA_CERTS
-    delete host.NODE_EXTRA_CA_CERTS
-  }
-  return host
-}
-
-/** In the host: the environment scaptool was given, back in place (plugins read it). */
-export function restoreHostEnv(env: NodeJS.ProcessEnv): void {
-  if (env[DEFERRED_CA_CERTS] === undefined) return
-  env.NODE_EXTRA_CA_CERTS = env[DEFERRED_CA_CERTS]
-  delete env[DEFERRED_CA_CERTS]
+/** The host's script: beside this module (src/worker/ under tsx, dist/src/worker/ compiled),
+ * or under dist/src/worker/ when this module runs inside the CLI's bundle (dist/cli.cjs). */
+function hostScript(): string {
+  const here = fileURLToPath(import.meta.url)
+  if (here.endsWith('.ts')) return join(here, '..', 'child.ts')
+  const beside = join(here, '..', 'child.js')
+  return existsSync(beside) ? beside : join(here, '..', 'src', 'worker', 'child.js')
 }
 
 function startPluginHost(): ChildProcess {
-  const here = fileURLToPath(import.meta.url)
-  const fromSource = here.endsWith('.ts')
-  return fork(join(here, '..', fromSource ? 'child.ts' : 'child.js'), [], {
+  const script = hostScript()
+  const fromSource = script.endsWith('.ts')
+  return fork(script, [], {
     execArgv: fromSource ? ['--import', 'tsx'] : [],
     env: hostEnv(process.env),
     serialization: 'advanced',

@@ -22,7 +22,7 @@ use std::time::Instant;
 use scap_filter::{CompiledFilter, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
-use crate::capture_feed::{CaptureFeed, Fed};
+use crate::capture_feed::{CaptureFeed, Fed, StepReads};
 use crate::clock::Clock;
 use crate::error::{EngineError, FilterLocation};
 use crate::event_batch::EventBatch;
@@ -189,40 +189,42 @@ impl Printer {
         })
     }
 
-    /// Prints the next batch into `out` (lines ending in `\n`), at most about
-    /// [`STEP_OUTPUT_BUDGET`] of it; `done` at the end.
+    /// Prints the next batch (or, to a file descriptor, the batches of
+    /// [`crate::capture_feed::STEP_TIME`]) into
+    /// `out` (lines ending in `\n`), at most about [`STEP_OUTPUT_BUDGET`] of it; `done` at the
+    /// end. The lines printed before a failure reach the file descriptor before the error.
     pub fn step(&mut self, out: &mut String) -> Result<PrintProgress, EngineError> {
         if self.progress.done {
             return Ok(self.progress.clone());
         }
-        let mut fetched = false;
-        loop {
-            if !self.emit(out) {
-                break; // the budget is spent: the rest at the next step
-            }
-            if self.stopping {
+        let stepped = self.print_batches(out);
+        let written = self.opts.output_fd.map(|fd| crate::fd_output::write_out(fd, out)).transpose();
+        stepped?;
+        if written? == Some(crate::fd_output::FdWrite::Closed) {
+            self.progress.output_closed = true;
+            if !self.progress.done {
                 self.end_capture()?;
-                break;
-            }
-            match self.input.next_view(&mut self.set, &mut self.batch, &mut fetched, &mut self.progress.position)? {
-                Fed::View => self.select_batch()?,
-                Fed::Later => break,
-                Fed::End => {
-                    self.end_capture()?;
-                    break;
-                }
-            }
-        }
-        if let Some(fd) = self.opts.output_fd {
-            if crate::fd_output::write_out(fd, out)? == crate::fd_output::FdWrite::Closed {
-                self.progress.output_closed = true;
-                if !self.progress.done {
-                    self.end_capture()?;
-                }
             }
         }
         self.progress.elapsed_ms = self.started.elapsed().as_millis() as u64;
         Ok(self.progress.clone())
+    }
+
+    fn print_batches(&mut self, out: &mut String) -> Result<(), EngineError> {
+        let mut reads = StepReads::start(self.opts.output_fd.is_some());
+        loop {
+            if !self.emit(out) {
+                return Ok(()); // the budget is spent: the rest at the next step
+            }
+            if self.stopping {
+                return self.end_capture();
+            }
+            match self.input.next_view(&mut self.set, &mut self.batch, &mut reads, &mut self.progress.position)? {
+                Fed::View => self.select_batch()?,
+                Fed::Later => return Ok(()),
+                Fed::End => return self.end_capture(),
+            }
+        }
     }
 
     /// The capture is over (or `-n` was reached): listening plugins get `capture_close`.

@@ -33,7 +33,7 @@ use plugin_host::version::PluginVersion;
 use scap_filter::{falco_alert_format, CompiledFilter, Definitions, ErrorKind, FilterError, OutputFormat};
 use serde::{Deserialize, Serialize};
 
-use crate::capture_feed::{CaptureFeed, Fed};
+use crate::capture_feed::{CaptureFeed, Fed, StepReads};
 use crate::capture_state::capture_has_syscall_events;
 use crate::clock::{self, Clock};
 use crate::error::EngineError;
@@ -490,32 +490,21 @@ impl RulesRunner {
         })
     }
 
-    /// Runs the rules on the next batch: alert lines (text or JSON) into `out`, canonical
-    /// records (when asked for) into `records`.
+    /// Runs the rules on the next batch (or, when the alerts go to a file descriptor and no
+    /// records are asked for, the batches of [`crate::capture_feed::STEP_TIME`]): alert lines
+    /// (text or JSON) into `out`, canonical records (when asked for) into `records`. The alerts
+    /// found before a failure reach the file descriptor before the error.
     pub fn step(&mut self, out: &mut String, records: &mut String) -> Result<RulesProgress, EngineError> {
         if self.summary.progress.done {
             return Ok(self.summary.progress.clone());
         }
-        let mut fetched = false;
-        loop {
-            if !self.emit(out, records) {
-                break; // the budget is spent: the rest at the next step
-            }
-            match self.input.next_view(&mut self.set, &mut self.batch, &mut fetched, &mut self.summary.progress.position)? {
-                Fed::View => self.rules_batch()?,
-                Fed::Later => break,
-                Fed::End => {
-                    self.end_capture()?;
-                    break;
-                }
-            }
-        }
-        if let Some(fd) = self.opts.output_fd {
-            if crate::fd_output::write_out(fd, out)? == crate::fd_output::FdWrite::Closed {
-                self.summary.progress.output_closed = true;
-                if !self.summary.progress.done {
-                    self.end_capture()?;
-                }
+        let stepped = self.rules_batches(out, records);
+        let written = self.opts.output_fd.map(|fd| crate::fd_output::write_out(fd, out)).transpose();
+        stepped?;
+        if written? == Some(crate::fd_output::FdWrite::Closed) {
+            self.summary.progress.output_closed = true;
+            if !self.summary.progress.done {
+                self.end_capture()?;
             }
         }
         let p = &mut self.summary.progress;
@@ -523,6 +512,20 @@ impl RulesRunner {
         p.alerts = self.summary.alerts;
         p.elapsed_ms = self.started.elapsed().as_millis() as u64;
         Ok(p.clone())
+    }
+
+    fn rules_batches(&mut self, out: &mut String, records: &mut String) -> Result<(), EngineError> {
+        let mut reads = StepReads::start(self.opts.output_fd.is_some() && !self.opts.records);
+        loop {
+            if !self.emit(out, records) {
+                return Ok(()); // the budget is spent: the rest at the next step
+            }
+            match self.input.next_view(&mut self.set, &mut self.batch, &mut reads, &mut self.summary.progress.position)? {
+                Fed::View => self.rules_batch()?,
+                Fed::Later => return Ok(()),
+                Fed::End => return self.end_capture(),
+            }
+        }
     }
 
     /// The capture is over: listening plugins get `capture_close`.
