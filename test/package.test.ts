@@ -176,6 +176,15 @@ test.serial('npx scaptool demo runs the main job with the bundled plugin; help, 
   t.is(text.status, 0, text.stderr)
   t.regex(text.stdout, /^PASS$/m)
 
+  // a plain print (the direct path: the bundled dist/cli.cjs, the addon from the platform
+  // package) prints what the same command line through oclif prints
+  const capture = join(OUT, 'demo', 'dummy.scap')
+  const direct = sh('npx', ['--offline', 'scaptool', 'print', capture, 'evt.num', '<', '4'], CONSUMER)
+  const viaOclif = sh('npx', ['--offline', 'scaptool', 'print', '--timezone', 'UTC', capture, 'evt.num', '<', '4'], CONSUMER)
+  t.is(direct.status, 0, direct.stderr)
+  t.is(direct.stdout.split('\n').length, 4, direct.stdout)
+  t.is(direct.stdout, viaOclif.stdout)
+
   const help = sh('npx', ['--offline', 'scaptool', 'help', 'replay'], CONSUMER)
   t.is(help.status, 0, help.stderr)
   t.regex(help.stdout, /--list-fields/)
