@@ -1,5 +1,6 @@
 // The environment of scaptool's processes without NODE_EXTRA_CA_CERTS at start-up (see
-// `hostEnv`). bin/run.js imports this module before anything else: it loads nothing.
+// `hostEnv`). bin/run.js calls `restoreHostEnv` first thing (from the bundle, dist/cli.cjs), so
+// this module loads nothing.
 
 /** Where the host finds NODE_EXTRA_CA_CERTS (see `hostEnv`). */
 const DEFERRED_CA_CERTS = 'SCAPTOOL_HOST_NODE_EXTRA_CA_CERTS'
