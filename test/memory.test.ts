@@ -21,7 +21,6 @@ function measured(args: string[]): {status: number; stdout: string; stderr: stri
   return {status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, peakKb: Number(peak[1])}
 }
 
-
 test('replay of 8 KB payloads extracted whole (a 100 MB capture and a 100 MB golden file) stays under 400 MB', (t) => {
   const dir = tempDir()
   const cap = join(dir, 'big.scap')

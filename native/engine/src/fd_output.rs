@@ -43,6 +43,15 @@ pub fn write_out(fd: i32, text: &mut String) -> Result<FdWrite, EngineError> {
     Ok(written)
 }
 
+/// The end of a print or rules step: its lines go to `fd` (when it has one) even when the step
+/// failed, so that the lines before a failure reach their destination before its error. Then
+/// the step's error, else whether `fd`'s reader went away.
+pub fn end_step(fd: Option<i32>, text: &mut String, stepped: Result<(), EngineError>) -> Result<bool, EngineError> {
+    let written = fd.map(|fd| write_out(fd, text)).transpose();
+    stepped?;
+    Ok(written? == Some(FdWrite::Closed))
+}
+
 fn wait_writable(fd: i32) {
     let mut p = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
     // SAFETY: one valid pollfd; the result only decides whether to retry the write.

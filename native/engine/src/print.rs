@@ -192,15 +192,14 @@ impl Printer {
     /// Prints the next batch (or, to a file descriptor, the batches of
     /// [`crate::capture_feed::STEP_TIME`]) into
     /// `out` (lines ending in `\n`), at most about [`STEP_OUTPUT_BUDGET`] of it; `done` at the
-    /// end. The lines printed before a failure reach the file descriptor before the error.
+    /// end. The lines printed before a failure reach the file descriptor before the error
+    /// ([`crate::fd_output::end_step`]).
     pub fn step(&mut self, out: &mut String) -> Result<PrintProgress, EngineError> {
         if self.progress.done {
             return Ok(self.progress.clone());
         }
         let stepped = self.print_batches(out);
-        let written = self.opts.output_fd.map(|fd| crate::fd_output::write_out(fd, out)).transpose();
-        stepped?;
-        if written? == Some(crate::fd_output::FdWrite::Closed) {
+        if crate::fd_output::end_step(self.opts.output_fd, out, stepped)? {
             self.progress.output_closed = true;
             if !self.progress.done {
                 self.end_capture()?;

@@ -493,15 +493,14 @@ impl RulesRunner {
     /// Runs the rules on the next batch (or, when the alerts go to a file descriptor and no
     /// records are asked for, the batches of [`crate::capture_feed::STEP_TIME`]): alert lines
     /// (text or JSON) into `out`, canonical records (when asked for) into `records`. The alerts
-    /// found before a failure reach the file descriptor before the error.
+    /// found before a failure reach the file descriptor before the error
+    /// ([`crate::fd_output::end_step`]).
     pub fn step(&mut self, out: &mut String, records: &mut String) -> Result<RulesProgress, EngineError> {
         if self.summary.progress.done {
             return Ok(self.summary.progress.clone());
         }
         let stepped = self.rules_batches(out, records);
-        let written = self.opts.output_fd.map(|fd| crate::fd_output::write_out(fd, out)).transpose();
-        stepped?;
-        if written? == Some(crate::fd_output::FdWrite::Closed) {
+        if crate::fd_output::end_step(self.opts.output_fd, out, stepped)? {
             self.summary.progress.output_closed = true;
             if !self.summary.progress.done {
                 self.end_capture()?;
